@@ -1,0 +1,12 @@
+/* Placeholder until the owning work lands; answers with a clear failure. */
+#include "cmd/cmd.h"
+
+#include <stdio.h>
+
+int cmd_user(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    fprintf(stderr, "huard user: not built yet\n");
+    return 1;
+}

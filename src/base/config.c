@@ -35,8 +35,8 @@ struct option_def {
  * its field fails to compile instead of writing the wrong width.
  */
 #define FIELD(f, T)                                                                                \
-    (offsetof(struct config, f) +                                                                  \
-     0 * sizeof(char[_Generic(((struct config *)0)->f, T: 1, default: -1)]))
+    (offsetof(struct config, f) + 0 * sizeof(char[_Generic(((struct config *)0)->f, T : 1, default \
+                                                           : -1)]))
 
 #define KIB INT64_C(1024)
 #define MIB (KIB * 1024)
@@ -65,23 +65,22 @@ static const struct option_def options[] = {
     /* 4 KiB: a request line must fit in the 8 KiB connection pool beside its headers. */
     {"max_uri", OPT_SIZE, "4k", 256, 64 * KIB, NULL, FIELD(max_uri, size_t), 0, NULL,
      "longest request URI; longer gets 414"},
-    {"connection_limit", OPT_INT, "20000", 1, 1000000, NULL, FIELD(connection_limit, int), 0,
-     NULL, "most simultaneous client connections"},
-    {"ws_ping_interval", OPT_DURATION, "30s", 10, DAY, NULL,
-     FIELD(ws_ping_interval_ms, int64_t), 0, NULL,
-     "WebSocket ping period; two missed pongs close the session"},
+    {"connection_limit", OPT_INT, "20000", 1, 1000000, NULL, FIELD(connection_limit, int), 0, NULL,
+     "most simultaneous client connections"},
+    {"ws_ping_interval", OPT_DURATION, "30s", 10, DAY, NULL, FIELD(ws_ping_interval_ms, int64_t), 0,
+     NULL, "WebSocket ping period; two missed pongs close the session"},
     {"ws_queue_max", OPT_SIZE, "1m", 4 * KIB, GIB, NULL, FIELD(ws_queue_max, size_t), 0, NULL,
      "bytes queued for one WebSocket before it is closed as too slow"},
-    {"ws_max_message", OPT_SIZE, "64k", KIB, 16 * MIB, NULL, FIELD(ws_max_message, size_t), 0,
-     NULL, "largest WebSocket message accepted from a client"},
-    {"max_room_members", OPT_INT, "1000", 2, 1000000, NULL, FIELD(max_room_members, int), 0,
-     NULL, "most members in one room"},
-    {"message_max_chars", OPT_INT, "8000", 1, 1000000, NULL, FIELD(message_max_chars, int), 0,
-     NULL, "longest message content, in Unicode characters"},
-    {"token_lifetime", OPT_DURATION, "2h", SEC, 365 * DAY, NULL,
-     FIELD(token_lifetime_ms, int64_t), 0, NULL, "default lifetime of an authentication token"},
-    {"sqlite_synchronous", OPT_ENUM, "full", 0, 0, "full|normal", FIELD(sqlite_synchronous, int),
-     0, NULL, "SQLite durability: full = fsync every commit (writes acknowledged when durable)"},
+    {"ws_max_message", OPT_SIZE, "64k", KIB, 16 * MIB, NULL, FIELD(ws_max_message, size_t), 0, NULL,
+     "largest WebSocket message accepted from a client"},
+    {"max_room_members", OPT_INT, "1000", 2, 1000000, NULL, FIELD(max_room_members, int), 0, NULL,
+     "most members in one room"},
+    {"message_max_chars", OPT_INT, "8000", 1, 1000000, NULL, FIELD(message_max_chars, int), 0, NULL,
+     "longest message content, in Unicode characters"},
+    {"token_lifetime", OPT_DURATION, "2h", SEC, 365 * DAY, NULL, FIELD(token_lifetime_ms, int64_t),
+     0, NULL, "default lifetime of an authentication token"},
+    {"sqlite_synchronous", OPT_ENUM, "full", 0, 0, "full|normal", FIELD(sqlite_synchronous, int), 0,
+     NULL, "SQLite durability: full = fsync every commit (writes acknowledged when durable)"},
     {"admin_password", OPT_STRING, "", 0, 0, NULL, FIELD(admin_password, char *), OPT_SECRET,
      "TEXT", "password of the first admin user; empty = generate and store one"},
 };
@@ -95,8 +94,8 @@ static const struct option_def *option_find(const char *name, size_t len)
         }
         size_t j = 0;
         /* Flags may spell `_` as `-` (--max-body); environment names arrive upper case. */
-        while (j < len && (tolower((unsigned char)name[j]) == o[j] ||
-                           (name[j] == '-' && o[j] == '_'))) {
+        while (j < len &&
+               (tolower((unsigned char)name[j]) == o[j] || (name[j] == '-' && o[j] == '_'))) {
             j++;
         }
         if (j == len) {
@@ -176,9 +175,8 @@ static bool parse_with_unit(const char *s, const struct unit *units, size_t n, i
 }
 
 static const struct unit size_units[] = {
-    {"", 1},        {"b", 1},       {"k", KIB},     {"kb", KIB},    {"kib", KIB},
-    {"m", MIB},     {"mb", MIB},    {"mib", MIB},   {"g", GIB},     {"gb", GIB},
-    {"gib", GIB},
+    {"", 1},     {"b", 1},     {"k", KIB}, {"kb", KIB}, {"kib", KIB}, {"m", MIB},
+    {"mb", MIB}, {"mib", MIB}, {"g", GIB}, {"gb", GIB}, {"gib", GIB},
 };
 
 /* Bare numbers are seconds, as in most daemons' configuration files. */
@@ -567,8 +565,7 @@ int config_load_env(struct config *cfg, char **envp, char **err)
     return 0;
 }
 
-int config_parse_args(struct config *cfg, int argc, char **argv, int *first_non_option,
-                      char **err)
+int config_parse_args(struct config *cfg, int argc, char **argv, int *first_non_option, char **err)
 {
     int i = 1;
     int rc = 0;
@@ -698,8 +695,7 @@ void config_print(const struct config *cfg, FILE *out)
         const char *s;
         option_format(cfg, o, buf, sizeof(buf), &s);
         if (o->flags & OPT_SECRET) {
-            fprintf(out, "# %s is %s (not printed)\n", o->name,
-                    s && *s ? "set" : "not set");
+            fprintf(out, "# %s is %s (not printed)\n", o->name, s && *s ? "set" : "not set");
             continue;
         }
         const char *comment = (o->flags & OPT_NO_FILE) ? "# " : "";
@@ -718,9 +714,8 @@ void config_print(const struct config *cfg, FILE *out)
 void config_usage(FILE *out)
 {
     static const char *const metavars[] = {
-        [OPT_STRING] = "TEXT",    [OPT_INT] = "N",        [OPT_BOOL] = "BOOL",
-        [OPT_SIZE] = "SIZE",      [OPT_DURATION] = "TIME", [OPT_ADDR] = "HOST:PORT",
-        [OPT_ENUM] = NULL,
+        [OPT_STRING] = "TEXT",   [OPT_INT] = "N",          [OPT_BOOL] = "BOOL", [OPT_SIZE] = "SIZE",
+        [OPT_DURATION] = "TIME", [OPT_ADDR] = "HOST:PORT", [OPT_ENUM] = NULL,
     };
     fprintf(out, "options (also HUARD_<NAME> in the environment, or `name = value` in --config "
                  "FILE):\n");

@@ -123,7 +123,6 @@ int config_worker_count(const struct config *cfg);
  * removed, NUL-terminated, at most host_size - 1 bytes) and port. Returns HE_INVAL if it does
  * not fit or is malformed.
  */
-int config_addr_split(const char *addr, char *host, size_t host_size, uint16_t *port)
-    HU_MUST_CHECK;
+int config_addr_split(const char *addr, char *host, size_t host_size, uint16_t *port) HU_MUST_CHECK;
 
 #endif

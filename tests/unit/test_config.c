@@ -52,8 +52,8 @@ Test(config, precedence_is_default_then_file_then_env_then_flag)
     char *path = write_temp("# comment\n\n  max_body = 128k  \nworkers=3\ndata = \"/srv/x\"\n"
                             "log_level = debug\n");
     char *cfgpath = xasprintf("HUARD_CONFIG=%s", path);
-    char *envp[] = {cfgpath, "HUARD_WORKERS=5", "HUARD_DATA=/env", "PATH=/bin",
-                    "HUARD_UNKNOWN_THING=1", NULL};
+    char *envp[] = {cfgpath,     "HUARD_WORKERS=5",       "HUARD_DATA=/env",
+                    "PATH=/bin", "HUARD_UNKNOWN_THING=1", NULL};
     char *argv[] = {"serve", "--data", "/flag", "--ws-ping-interval=250ms", "rest", "--x", NULL};
     struct config c;
     char *err = NULL;
@@ -61,12 +61,12 @@ Test(config, precedence_is_default_then_file_then_env_then_flag)
     int rc = config_load(&c, 6, argv, envp, &first, &err);
     cr_assert_eq(rc, 0, "%s", err ? err : "");
     cr_expect_eq(first, 4);
-    cr_expect_eq(c.max_body, 128 * 1024);          /* file over default */
-    cr_expect_eq(c.workers, 5);                    /* env over file */
-    cr_expect_str_eq(c.data, "/flag");             /* flag over env */
-    cr_expect_eq(c.ws_ping_interval_ms, 250);      /* flag over default */
-    cr_expect_eq(c.log_level, LOG_DEBUG);          /* file only */
-    cr_expect_eq(c.connection_limit, 20000);       /* default */
+    cr_expect_eq(c.max_body, 128 * 1024);     /* file over default */
+    cr_expect_eq(c.workers, 5);               /* env over file */
+    cr_expect_str_eq(c.data, "/flag");        /* flag over env */
+    cr_expect_eq(c.ws_ping_interval_ms, 250); /* flag over default */
+    cr_expect_eq(c.log_level, LOG_DEBUG);     /* file only */
+    cr_expect_eq(c.connection_limit, 20000);  /* default */
     cr_expect_str_eq(c.config, path);
     config_release(&c);
     unlink(path);
@@ -112,13 +112,14 @@ Test(config, file_errors_name_file_line_and_option)
     expect_file_error("# x\nworkers = 2000\n", ":2: option 'workers': must be between 0 and 1024");
     expect_file_error("max_body = 1g\n", ":1: option 'max_body': must be between 1k and 64m");
     expect_file_error("ws_ping_interval = 5ms\n", ":1: option 'ws_ping_interval': "
-                                                 "must be between 10ms and 1d");
+                                                  "must be between 10ms and 1d");
     expect_file_error("\nlog_level = loud\n",
                       ":2: option 'log_level': invalid value 'loud' (one of err|warn|info|debug)");
     expect_file_error("listen = 127.0.0.1\n", ":1: option 'listen': invalid address '127.0.0.1' "
                                               "(use host:port or [ipv6]:port)");
-    expect_file_error("listen = 127.0.0.1:65536\n", ":1: option 'listen': invalid address "
-                                                    "'127.0.0.1:65536' (use host:port or [ipv6]:port)");
+    expect_file_error("listen = 127.0.0.1:65536\n",
+                      ":1: option 'listen': invalid address "
+                      "'127.0.0.1:65536' (use host:port or [ipv6]:port)");
     expect_file_error("token_lifetime = 2 hours\n",
                       ":1: option 'token_lifetime': invalid duration '2 hours' "
                       "(use e.g. 250ms, 30s, 5m, 2h)");
@@ -204,9 +205,18 @@ Test(config, every_option_accepts_both_flag_forms)
     char *err = NULL;
     int first = 0;
     config_init_defaults(&c);
-    char *argv[] = {"serve", "--admin_password", "s3cret", "--database=postgresql://h/db",
-                    "--max_uri", "1k", "--token_lifetime=90m", "--help", "--print-config",
-                    "--", "--data", NULL};
+    char *argv[] = {"serve",
+                    "--admin_password",
+                    "s3cret",
+                    "--database=postgresql://h/db",
+                    "--max_uri",
+                    "1k",
+                    "--token_lifetime=90m",
+                    "--help",
+                    "--print-config",
+                    "--",
+                    "--data",
+                    NULL};
     cr_assert_eq(config_parse_args(&c, 11, argv, &first, &err), 0, "%s", err ? err : "");
     cr_expect_eq(first, 10);
     cr_expect_str_eq(c.admin_password, "s3cret");
@@ -299,12 +309,16 @@ Test(config, usage_lists_every_option)
     FILE *f = open_memstream(&text, &len);
     config_usage(f);
     fclose(f);
-    static const char *const names[] = {
-        "--listen",         "--data",           "--database",          "--workers",
-        "--log_level",      "--max_body",       "--max_header",        "--max_uri",
-        "--connection_limit", "--ws_ping_interval", "--ws_queue_max",  "--ws_max_message",
-        "--max_room_members", "--message_max_chars", "--token_lifetime", "--sqlite_synchronous",
-        "--admin_password", "--config",         "--print-config",      "--help"};
+    static const char *const names[] = {"--listen",           "--data",
+                                        "--database",         "--workers",
+                                        "--log_level",        "--max_body",
+                                        "--max_header",       "--max_uri",
+                                        "--connection_limit", "--ws_ping_interval",
+                                        "--ws_queue_max",     "--ws_max_message",
+                                        "--max_room_members", "--message_max_chars",
+                                        "--token_lifetime",   "--sqlite_synchronous",
+                                        "--admin_password",   "--config",
+                                        "--print-config",     "--help"};
     for (size_t i = 0; i < HU_ARRAY_LEN(names); i++) {
         cr_expect_not_null(strstr(text, names[i]), "%s missing", names[i]);
     }

@@ -11,14 +11,10 @@
  * that these patterns cover them.
  */
 const char *const acl_user_policy[] = {
-    "chatd.users.me.rooms.#",
-    "chatd.users.me.presences.update",
-    "chatd.users.*.presences.read",
-    "chatd.users.presences.read",
-    "events.chatd.users.me.rooms.#",
-    "events.chatd.users.*.presences.updated",
-    "events.chat.message.*.me.*",
-    "websocketd",
+    "chatd.users.me.rooms.#",        "chatd.users.me.presences.update",
+    "chatd.users.*.presences.read",  "chatd.users.presences.read",
+    "events.chatd.users.me.rooms.#", "events.chatd.users.*.presences.updated",
+    "events.chat.message.*.me.*",    "websocketd",
 };
 const size_t acl_user_policy_len = HU_ARRAY_LEN(acl_user_policy);
 
@@ -199,8 +195,7 @@ bool acl_check(const char *const *acl, size_t n, const char *required, const cha
     return false;
 }
 
-int acl_format(char *out, size_t outsz, const char *tmpl, const char *const *params,
-               size_t nparams)
+int acl_format(char *out, size_t outsz, const char *tmpl, const char *const *params, size_t nparams)
 {
     size_t o = 0;
     size_t used = 0;

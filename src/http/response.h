@@ -40,8 +40,8 @@ void http_resp_header(struct http_response *resp, const char *name, const char *
  * message = message or the table's text, details = details (taken; NULL gives {}), and
  * "resource" only when resource is not NULL.
  */
-void http_resp_error(struct http_response *resp, int he_code, json_t *details,
-                     const char *resource, const char *message);
+void http_resp_error(struct http_response *resp, int he_code, json_t *details, const char *resource,
+                     const char *message);
 /** Status set so far (0 while nothing is set). */
 int http_resp_get_status(const struct http_response *resp);
 

@@ -344,8 +344,43 @@ static int status_huard(const struct http_request *req, struct http_response *re
     return 0;
 }
 
+/* Test hooks only: runs on a worker and answers what it was given, so that integration tests
+ * see suspend/resume, path parameters, query decoding, JSON parsing and the client address. */
+static int test_echo(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    (void)ctx;
+    json_t *query = json_object();
+    for (size_t i = 0; i < http_request_query_count(req); i++) {
+        const char *name;
+        const char *value;
+        http_request_query_at(req, i, &name, &value);
+        json_object_set_new(query, name, json_string(value));
+    }
+    json_t *body = http_request_json(req);
+    json_t *out =
+        json_pack("{s:s, s:s, s:s?, s:o, s:O?, s:s, s:s}", "method", http_request_method(req),
+                  "path", http_request_path(req), "name", http_request_param(req, "name"), "query",
+                  query, "json", body, "query_string", http_request_query_string(req), "remote",
+                  http_request_remote_addr(req));
+    if (!out) {
+        return HE_INTERNAL;
+    }
+    http_resp_json(resp, 200, out);
+    return 0;
+}
+
 static int add_routes(struct server *srv)
 {
+    if (srv->opts.test_hooks) {
+        if (!http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
+                            0) ||
+            !http_route_add(srv->router, "POST", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
+                            HTTP_ROUTE_JSON) ||
+            !http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/fixed", test_echo, srv,
+                            0)) {
+            return HE_INTERNAL;
+        }
+    }
     if (!http_route_add(srv->router, "GET", "/api/chatd/1.0/status", status_chatd, srv,
                         HTTP_ROUTE_INLINE) ||
         !http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,

@@ -29,6 +29,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "loop/loop.h"
 #include "loop/pool.h"
 #include "ws/echo.h"
@@ -377,7 +378,8 @@ static int add_routes(struct server *srv)
             !http_route_add(srv->router, "POST", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
                             HTTP_ROUTE_JSON) ||
             !http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/fixed", test_echo, srv,
-                            0)) {
+                            0) ||
+            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->opts.data) != 0) {
             return HE_INTERNAL;
         }
     }

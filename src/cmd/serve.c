@@ -370,6 +370,36 @@ static int test_echo(const struct http_request *req, struct http_response *resp,
     return 0;
 }
 
+struct broadcast {
+    struct server *srv;
+    struct ws_payload *payload;
+};
+
+static void broadcast_after(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct broadcast *b = arg;
+    if (b->srv->echo) {
+        ws_echo_broadcast(b->srv->echo, b->payload);
+    }
+    ws_payload_unref(b->payload);
+    free(b);
+}
+
+/* Test hooks only: POST body -> every echo WebSocket. The payload is rendered on the worker;
+ * the fan-out runs on the loop after the answer (http_resp_after), as websocketd events will. */
+static int test_broadcast(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    size_t len = 0;
+    const char *body = http_request_body(req, &len);
+    struct broadcast *b = xcalloc(1, sizeof(*b));
+    b->srv = ctx;
+    b->payload = ws_payload_new(body, len);
+    http_resp_after(resp, broadcast_after, b);
+    http_resp_status(resp, 204);
+    return 0;
+}
+
 static int add_routes(struct server *srv)
 {
     if (srv->opts.test_hooks) {
@@ -379,6 +409,8 @@ static int add_routes(struct server *srv)
                             HTTP_ROUTE_JSON) ||
             !http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/fixed", test_echo, srv,
                             0) ||
+            !http_route_add(srv->router, "POST", "/api/huard/1.0/test/broadcast", test_broadcast,
+                            srv, 0) ||
             http_static_add(srv->router, "/api/huard/1.0/test/static", srv->opts.data) != 0) {
             return HE_INTERNAL;
         }

@@ -152,3 +152,17 @@ test('close frames are answered and the session is freed', async () => {
   const infos = await withTimeout(Promise.all(clients.map((c) => c.closed)), 5000, 'closes');
   for (const info of infos) assert.equal(info.code, 1000);
 });
+
+test('a worker handler hands an event to the loop after its answer (http_resp_after)', async () => {
+  const a = await connect();
+  const b = await connect();
+  const res = await fetch(`${server.url}/api/huard/1.0/test/broadcast`, { method: 'POST', body: 'event-1' });
+  assert.equal(res.status, 204);
+  // The event may arrive before or after the HTTP answer is read: wait on the counts.
+  await waitUntil(() => a.messages.length === 1 && b.messages.length === 1, 5000, 'the event on both');
+  assert.deepEqual(a.messages, ['event-1']);
+  assert.deepEqual(b.messages, ['event-1']);
+  a.close(1000);
+  b.close(1000);
+  await withTimeout(Promise.all([a.closed, b.closed]), 5000, 'closes');
+});

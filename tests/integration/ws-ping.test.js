@@ -1,5 +1,5 @@
 'use strict';
-// WebSocket liveness: the server pings every ws_ping_interval (100 ms here) and closes a
+// WebSocket liveness: the server pings every ws_ping_interval (200 ms here) and closes a
 // session after two unanswered pings (close 1008 "ping timeout").
 
 const { test, before, after } = require('node:test');
@@ -7,7 +7,7 @@ const assert = require('node:assert/strict');
 const WebSocket = require('ws');
 const { startServer, waitUntil } = require('./lib/server');
 
-const INTERVAL_MS = 100;
+const INTERVAL_MS = 200;
 let server;
 
 before(async () => {

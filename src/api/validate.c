@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "base/err.h"
+#include "base/time.h"
 #include "base/banned.h"
 
 /* jansson returns NULL only when out of memory, which Huard does not try to answer. */
@@ -232,7 +233,7 @@ static json_t *check_uuid(const char *s, size_t len, struct validate_value *v)
 
 static json_t *check_datetime(const char *s, size_t len, struct validate_value *v)
 {
-    if (validate_parse_datetime(s, len, &v->i) < 0) {
+    if (time_parse_iso8601(s, len, &v->i) < 0) {
         return type_error(VALIDATE_DATETIME);
     }
     v->s = s;
@@ -609,102 +610,4 @@ bool validate_uuid_list_next(const struct validate_value *v, size_t *pos, char o
     /* Checked by validate_query(); a failure here means the value was not checked. */
     BUG_ON(!uuid_normalize(start, n, out));
     return true;
-}
-
-static bool digits(const char **p, const char *end, size_t min, size_t max, int *out)
-{
-    size_t n = 0;
-    int v = 0;
-    while (*p < end && n < max && **p >= '0' && **p <= '9') {
-        v = v * 10 + (**p - '0');
-        (*p)++;
-        n++;
-    }
-    *out = v;
-    return n >= min;
-}
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's method). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-int validate_parse_datetime(const char *s, size_t len, int64_t *us)
-{
-    const char *p = s;
-    const char *end = s + len;
-    int year, month, day, hour, minute, second = 0, frac = 0, tzh = 0, tzm = 0, sign = 0;
-
-    if (!digits(&p, end, 4, 4, &year) || p == end || *p++ != '-' ||
-        !digits(&p, end, 1, 2, &month) || p == end || *p++ != '-' || !digits(&p, end, 1, 2, &day) ||
-        p == end || (*p != 'T' && *p != ' ')) {
-        return HE_INVAL;
-    }
-    p++;
-    if (!digits(&p, end, 1, 2, &hour) || p == end || *p++ != ':' ||
-        !digits(&p, end, 1, 2, &minute)) {
-        return HE_INVAL;
-    }
-    if (p < end && *p == ':') {
-        p++;
-        if (!digits(&p, end, 1, 2, &second)) {
-            return HE_INVAL;
-        }
-        if (p < end && *p == '.') {
-            p++;
-            const char *f0 = p;
-            if (!digits(&p, end, 1, 6, &frac)) {
-                return HE_INVAL;
-            }
-            for (size_t n = (size_t)(p - f0); n < 6; n++) {
-                frac *= 10;
-            }
-            int ignored;
-            digits(&p, end, 0, 6, &ignored); /* digits past microseconds are dropped */
-        }
-    }
-    if (p < end) {
-        if (*p == 'Z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            sign = *p++ == '-' ? -1 : 1;
-            if (!digits(&p, end, 2, 2, &tzh)) {
-                return HE_INVAL;
-            }
-            if (p < end && *p == ':') {
-                p++;
-                if (!digits(&p, end, 2, 2, &tzm)) {
-                    return HE_INVAL;
-                }
-            } else if (p < end && !digits(&p, end, 2, 2, &tzm)) {
-                return HE_INVAL;
-            }
-            if (tzh > 23 || tzm > 59) {
-                return HE_INVAL;
-            }
-        } else {
-            return HE_INVAL;
-        }
-    }
-    if (p != end || year < 1 || month < 1 || month > 12 || day < 1 ||
-        day > days_in_month(year, month) || hour > 23 || minute > 59 || second > 59) {
-        return HE_INVAL;
-    }
-    int64_t secs = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-    secs -= (int64_t)sign * (tzh * 3600 + tzm * 60);
-    *us = secs * 1000000 + frac;
-    return 0;
 }

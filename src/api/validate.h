@@ -127,13 +127,6 @@ const char *validate_kv_get(void *ctx, const char *name);
 bool validate_uuid_list_next(const struct validate_value *v, size_t *pos, char out[UUID_STR_LEN]);
 
 /**
- * Parses an ISO 8601 datetime as marshmallow 3.18 does ("YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]]"
- * then "Z", "+HH", "+HHMM" or "+HH:MM"; naive = UTC) into microseconds since the epoch.
- * Returns 0 or HE_INVAL.
- */
-int validate_parse_datetime(const char *s, size_t len, int64_t *us) HU_MUST_CHECK;
-
-/**
  * A length error leaf for handlers that check sizes themselves, e.g. chatd's room size
  * (wazo-api.md 3.2: {"users": leaf}). flags: VALIDATE_MIN/MAX/EQUAL as in a row; actual
  * selects the message. Returns a new reference.

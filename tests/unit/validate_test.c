@@ -423,52 +423,43 @@ Test(validate, query_required_field)
     json_decref(details);
 }
 
+/* The parser is base/time's (tested there); here, its use by the datetime rows. */
 static int64_t dt(const char *s)
 {
-    int64_t us = 0;
-    cr_assert_eq(validate_parse_datetime(s, strlen(s), &us), 0, "%s should parse", s);
-    return us;
+    static const struct validate_field fields[] = {{"d", VALIDATE_DATETIME, .flags = 0}};
+    const struct validate_kv kv[] = {{"d", s}, {NULL, NULL}};
+    struct validate_value v;
+    cr_assert_eq(validate_query(validate_kv_get, (void *)kv, fields, 1, &v, NULL), 0,
+                 "%s should parse", s);
+    cr_assert_str_eq(v.s, s);
+    return v.i;
 }
 
 static void dt_bad(const char *s)
 {
-    int64_t us = 0;
-    cr_assert_eq(validate_parse_datetime(s, strlen(s), &us), HE_INVAL, "%s should not parse", s);
+    static const struct validate_field fields[] = {{"d", VALIDATE_DATETIME, .flags = 0}};
+    const struct validate_kv kv[] = {{"d", s}, {NULL, NULL}};
+    json_t *details = NULL;
+    cr_assert_eq(validate_query(validate_kv_get, (void *)kv, fields, 1, NULL, &details), HE_INVAL,
+                 "%s should not parse", s);
+    assert_details(details, "{\"d\":{\"constraint_id\":\"type\",\"constraint\":\"datetime\","
+                            "\"message\":\"Not a valid datetime\"}}");
+    json_decref(details);
 }
 
-Test(validate, datetime_parsing)
+Test(validate, datetime_rows)
 {
     cr_assert_eq(dt("1970-01-01T00:00:00"), 0);
-    cr_assert_eq(dt("1970-01-01 00:00"), 0);
-    cr_assert_eq(dt("1970-1-2T3:4:5"), ((24 + 3) * 3600 + 4 * 60 + 5) * 1000000ll);
     cr_assert_eq(dt("2019-06-12T10:00:00.000+00:00"), 1560333600000000ll);
     cr_assert_eq(dt("2019-06-12T12:00:00+02:00"), 1560333600000000ll);
     cr_assert_eq(dt("2019-06-12T05:00:00-0500"), 1560333600000000ll);
-    cr_assert_eq(dt("2019-06-12T11:00:00+01"), 1560333600000000ll);
     cr_assert_eq(dt("2019-06-12T10:00:00Z"), 1560333600000000ll);
     cr_assert_eq(dt("2024-05-01T12:00:00.123456+00:00") % 1000000, 123456);
-    cr_assert_eq(dt("2024-05-01T12:00:00.5") % 1000000, 500000);
-    cr_assert_eq(dt("2024-05-01T12:00:00.123456789") % 1000000, 123456, "extra digits dropped");
-    cr_assert_eq(dt("2024-02-29T00:00:00"), 1709164800000000ll);
-    cr_assert_lt(dt("0001-01-01T00:00:00"), 0);
     dt_bad("");
-    dt_bad("2024-05-01");
-    dt_bad("2024-05-01T");
-    dt_bad("2024-05-01T12");
     dt_bad("2023-02-29T00:00:00");
-    dt_bad("2024-13-01T00:00:00");
-    dt_bad("2024-04-31T00:00:00");
-    dt_bad("0000-01-01T00:00:00");
     dt_bad("2024-05-01T24:00:00");
-    dt_bad("2024-05-01T12:60:00");
-    dt_bad("2024-05-01T12:00:60");
-    dt_bad("2024-05-01T12:00:00.");
-    dt_bad("2024-05-01T12:00:00.1234567890123");
     dt_bad("2024-05-01T12:00:00+24:00");
-    dt_bad("2024-05-01T12:00:00+1");
     dt_bad("2024-05-01T12:00:00 ");
-    dt_bad("2024-05-01X12:00:00");
-    dt_bad("20240-05-01T12:00:00");
     dt_bad("yesterday");
 }
 

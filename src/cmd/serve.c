@@ -29,6 +29,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/static.h"
 #include "loop/loop.h"
 #include "loop/pool.h"
 #include "ws/echo.h"
@@ -344,8 +345,76 @@ static int status_huard(const struct http_request *req, struct http_response *re
     return 0;
 }
 
+/* Test hooks only: runs on a worker and answers what it was given, so that integration tests
+ * see suspend/resume, path parameters, query decoding, JSON parsing and the client address. */
+static int test_echo(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    (void)ctx;
+    json_t *query = json_object();
+    for (size_t i = 0; i < http_request_query_count(req); i++) {
+        const char *name;
+        const char *value;
+        http_request_query_at(req, i, &name, &value);
+        json_object_set_new(query, name, json_string(value));
+    }
+    json_t *body = http_request_json(req);
+    json_t *out =
+        json_pack("{s:s, s:s, s:s?, s:o, s:O?, s:s, s:s}", "method", http_request_method(req),
+                  "path", http_request_path(req), "name", http_request_param(req, "name"), "query",
+                  query, "json", body, "query_string", http_request_query_string(req), "remote",
+                  http_request_remote_addr(req));
+    if (!out) {
+        return HE_INTERNAL;
+    }
+    http_resp_json(resp, 200, out);
+    return 0;
+}
+
+struct broadcast {
+    struct server *srv;
+    struct ws_payload *payload;
+};
+
+static void broadcast_after(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct broadcast *b = arg;
+    if (b->srv->echo) {
+        ws_echo_broadcast(b->srv->echo, b->payload);
+    }
+    ws_payload_unref(b->payload);
+    free(b);
+}
+
+/* Test hooks only: POST body -> every echo WebSocket. The payload is rendered on the worker;
+ * the fan-out runs on the loop after the answer (http_resp_after), as websocketd events will. */
+static int test_broadcast(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    size_t len = 0;
+    const char *body = http_request_body(req, &len);
+    struct broadcast *b = xcalloc(1, sizeof(*b));
+    b->srv = ctx;
+    b->payload = ws_payload_new(body, len);
+    http_resp_after(resp, broadcast_after, b);
+    http_resp_status(resp, 204);
+    return 0;
+}
+
 static int add_routes(struct server *srv)
 {
+    if (srv->opts.test_hooks) {
+        if (!http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
+                            0) ||
+            !http_route_add(srv->router, "POST", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
+                            HTTP_ROUTE_JSON) ||
+            !http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/fixed", test_echo, srv,
+                            0) ||
+            !http_route_add(srv->router, "POST", "/api/huard/1.0/test/broadcast", test_broadcast,
+                            srv, 0) ||
+            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->opts.data) != 0) {
+            return HE_INTERNAL;
+        }
+    }
     if (!http_route_add(srv->router, "GET", "/api/chatd/1.0/status", status_chatd, srv,
                         HTTP_ROUTE_INLINE) ||
         !http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,

@@ -51,6 +51,14 @@ static void echo_close(struct ws_session *s, void *ctx)
     ws_session_set_data(echo->sessions[i], (void *)(uintptr_t)i);
 }
 
+void ws_echo_broadcast(struct ws_echo *echo, struct ws_payload *payload)
+{
+    /* Sends only queue (no session ends inside), so the array is stable here. */
+    for (size_t i = 0; i < echo->nsessions; i++) {
+        (void)ws_session_send_text(echo->sessions[i], payload);
+    }
+}
+
 static void flood(struct ws_echo *echo, struct ws_session *from, unsigned long count,
                   unsigned long size)
 {

@@ -21,10 +21,17 @@
 struct ws_server;
 struct http_router;
 struct ws_echo;
+struct ws_payload;
 
 /** Registers the echo protocol at pattern. Returns the protocol state, or NULL. */
 struct ws_echo *ws_echo_add(struct ws_server *ws, struct http_router *router, const char *pattern,
                             bool test_hooks);
+/**
+ * Sends payload to every open session of this protocol (it takes its own references). Used
+ * by the test-only broadcast route to exercise the worker -> http_resp_after -> loop path
+ * that the websocketd fan-out follows.
+ */
+void ws_echo_broadcast(struct ws_echo *echo, struct ws_payload *payload);
 /** Frees the state; after ws_server_free (sessions are gone). NULL does nothing. */
 void ws_echo_free(struct ws_echo *echo);
 

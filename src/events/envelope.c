@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "base/err.h"
+#include "base/time.h"
 #include "base/uuid.h"
 #include "base/banned.h"
 
@@ -146,7 +146,7 @@ int envelope_new(const struct envelope_spec *spec, struct envelope **out)
     int rc = HE_INVAL;
     struct envelope *ev = NULL;
     struct sbuf b = {0};
-    char ts[ENVELOPE_TS_LEN];
+    char ts[TIME_STR_LEN];
     const char *placeholder = NULL;
 
     *out = NULL;
@@ -180,7 +180,7 @@ int envelope_new(const struct envelope_spec *spec, struct envelope **out)
     }
 
     if (spec->timestamp == NULL) {
-        envelope_timestamp_now(ts);
+        time_format_local(time_now_us(), ts);
     }
 
     /* Piece 0: the frame up to the recipient. */
@@ -344,18 +344,4 @@ int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char
         n = snprintf(out, outsz, "%s", ev->acl);
     }
     return n >= 0 && (size_t)n < outsz ? 0 : HE_INVAL;
-}
-
-void envelope_timestamp_now(char out[ENVELOPE_TS_LEN])
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    localtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, ENVELOPE_TS_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-    unsigned usec = (unsigned)(ts.tv_nsec / 1000) % 1000000u;
-    /* Python's isoformat() leaves the fraction out when it is zero. */
-    if (usec != 0 && n > 0) {
-        snprintf(out + n, ENVELOPE_TS_LEN - n, ".%06u", usec);
-    }
 }

@@ -97,9 +97,9 @@ void loop_timer_free(struct loop_timer *timer);
 
 /**
  * Adds a hook called before each wait (see loop_prepare_fn). Hooks run in the order added.
- * Returns 0. Remove with loop_prepare_remove (same fn and arg).
+ * Remove with loop_prepare_remove (same fn and arg).
  */
-int loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *arg) HU_MUST_CHECK;
+void loop_prepare_add(struct loop *loop, loop_prepare_fn fn, void *arg);
 void loop_prepare_remove(struct loop *loop, loop_prepare_fn fn, void *arg);
 
 /**

@@ -494,17 +494,15 @@ static void batch_after_tx_locked(struct sq_store *s, struct gc_waiter *self)
         batch_lost_locked(s);
         return;
     }
-    if (s->waiting_begin > 0 && s->batch_count < s->opts.max_batch) {
-        /* Others are queued: let the next one in, the batch grows. */
-        pthread_cond_broadcast(&s->cond);
-    } else if (s->batch_count > 0) {
+    if (s->batch_count > 0 && (s->waiting_begin == 0 || s->batch_count >= s->opts.max_batch)) {
         batch_commit_locked(s);
-    } else if (s->batch_open && s->waiting_begin == 0) {
+    } else if (s->batch_count == 0 && s->batch_open && s->waiting_begin == 0) {
         /* Empty batch (only rollbacks): close it, keeping no write lock while idle. */
         (void)control(&s->writer, ST_ROLLBACK);
         s->batch_open = false;
         pthread_cond_broadcast(&s->cond);
     } else {
+        /* Others are queued: let the next one in, the batch grows (or nothing to do). */
         pthread_cond_broadcast(&s->cond);
     }
     while (self != NULL && !self->done) {

@@ -3,10 +3,9 @@
  * HTTP server, WebSocket sessions, the status routes; then run until SIGTERM/SIGINT, drain
  * and free everything (LeakSanitizer must find nothing at exit).
  *
- * Options: until base/config.{c,h} lands on main, a small parser here reads the same names
- * that its table defines (flags --name / --name=value with '-' or '_', HUARD_NAME in the
- * environment, flags winning), so that switching to config_load() changes no command line.
- * Test-only switch: HUARD_TEST_HOOKS=1 enables the echo protocol's flood op (ws/echo.h).
+ * Options come from base/config (defaults < file < HUARD_* environment < flags).
+ * Test-only switch, deliberately not a config option: HUARD_TEST_HOOKS=1 enables the test
+ * routes below and the echo protocol's flood op (ws/echo.h).
  */
 #include "cmd/cmd.h"
 
@@ -23,6 +22,7 @@
 #include <jansson.h>
 
 #define LOG_MODULE "serve"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "http/request.h"
@@ -39,18 +39,9 @@
 
 #define DRAIN_TIMEOUT_MS 5000
 
-struct serve_opts {
-    char listen[96];
-    char data[512];
-    char database[512];
-    unsigned workers;
-    struct http_config http;
-    struct ws_config ws;
-    bool test_hooks;
-};
-
 struct server {
-    struct serve_opts opts;
+    struct config cfg;
+    bool test_hooks;
     struct loop *loop;
     struct pool *pool;
     struct http_router *router;
@@ -65,257 +56,35 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: huard serve [options]\n"
                  "\n"
-                 "Runs the chat server: REST, WebSocket and web UI on one port.\n"
-                 "\n"
-                 "options (also HUARD_<NAME> in the environment, e.g. HUARD_LISTEN):\n"
-                 "  --listen ADDR:PORT        address to listen on (default 127.0.0.1:9500;\n"
-                 "                            port 0 picks a free port)\n"
-                 "  --data DIR                data folder (default ./data)\n"
-                 "  --database URL            database: a SQLite path or postgresql:// URL\n"
-                 "                            (default: DIR/huard.db)\n"
-                 "  --workers N               worker threads (default 0 = 2 x cores)\n"
-                 "  --max-body SIZE           request body cap, 413 past it (default 64k)\n"
-                 "  --max-header SIZE         request header block cap, 431 (default 8k)\n"
-                 "  --max-uri SIZE            request URI cap, 414 (default 4k)\n"
-                 "  --connection-limit N      concurrent connections (default 20000)\n"
-                 "  --ws-ping-interval TIME   WebSocket ping period (default 30s)\n"
-                 "  --ws-queue-max SIZE       WebSocket send queue per session (default 1m)\n"
-                 "  --ws-max-message SIZE     largest WebSocket message accepted (default 64k)\n"
-                 "  --log-level LEVEL         err, warn, info or debug (default info)\n"
-                 "  -h, --help                show this help\n");
+                 "Runs the chat server: REST, WebSocket and web UI on one port, and logs\n"
+                 "`msg=listening addr=http://HOST:PORT` on stderr once it accepts connections.\n"
+                 "\n");
+    config_usage(out);
+    fprintf(out, "  --print-config          print the resulting configuration and exit\n"
+                 "  -h, --help              show this help\n");
 }
 
-/* ---- interim option parsing (replaced by base/config when it lands) ---- */
-
-static int parse_size(const char *s, size_t *out)
+/* Turns the configuration into the http and ws settings. */
+static int settings_from_config(const struct config *cfg, struct http_config *http,
+                                struct ws_config *ws)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) {
+    http_config_defaults(http);
+    ws_config_defaults(ws);
+    uint16_t port = 0;
+    if (config_addr_split(cfg->listen, http->listen_host, sizeof(http->listen_host), &port) != 0) {
         return HE_CONFIG;
     }
-    unsigned long long mult = 1;
-    if (*end == 'k' || *end == 'K') {
-        mult = 1024;
-    } else if (*end == 'm' || *end == 'M') {
-        mult = 1024 * 1024;
-    } else if (*end == 'g' || *end == 'G') {
-        mult = 1024ull * 1024 * 1024;
-    } else if (*end != '\0') {
-        return HE_CONFIG;
-    }
-    if (mult > 1 && end[1] != '\0' && strcasecmp(end + 1, "b") != 0 &&
-        strcasecmp(end + 1, "ib") != 0) {
-        return HE_CONFIG;
-    }
-    *out = (size_t)(v * mult);
-    return 0;
-}
-
-static int parse_duration_ms(const char *s, unsigned *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) {
-        return HE_CONFIG;
-    }
-    unsigned long long ms;
-    if (strcmp(end, "ms") == 0) {
-        ms = v;
-    } else if (strcmp(end, "s") == 0 || *end == '\0') {
-        ms = v * 1000;
-    } else if (strcmp(end, "m") == 0) {
-        ms = v * 60000;
-    } else {
-        return HE_CONFIG;
-    }
-    if (ms == 0 || ms > 86400000ull) {
-        return HE_CONFIG;
-    }
-    *out = (unsigned)ms;
-    return 0;
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max) {
-        return HE_CONFIG;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
-/* Splits "host:port" or "[v6]:port". */
-static int parse_listen(const char *s, struct http_config *http)
-{
-    const char *colon = NULL;
-    const char *host = s;
-    size_t hlen;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || close[1] != ':') {
-            return HE_CONFIG;
-        }
-        host = s + 1;
-        hlen = (size_t)(close - host);
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon) {
-            return HE_CONFIG;
-        }
-        hlen = (size_t)(colon - s);
-    }
-    unsigned port = 0;
-    if (hlen == 0 || hlen >= sizeof(http->listen_host) || parse_uint(colon + 1, 65535, &port)) {
-        return HE_CONFIG;
-    }
-    memcpy(http->listen_host, host, hlen);
-    http->listen_host[hlen] = '\0';
     if (strcmp(http->listen_host, "localhost") == 0) {
         snprintf(http->listen_host, sizeof(http->listen_host), "127.0.0.1");
     }
-    http->listen_port = (uint16_t)port;
-    return 0;
-}
-
-static int set_option(struct serve_opts *o, const char *name, const char *value)
-{
-    unsigned u = 0;
-    size_t sz = 0;
-    if (strcmp(name, "listen") == 0) {
-        if (parse_listen(value, &o->http) != 0) {
-            return HE_CONFIG;
-        }
-        snprintf(o->listen, sizeof(o->listen), "%s", value);
-        return 0;
-    }
-    if (strcmp(name, "data") == 0) {
-        return (size_t)snprintf(o->data, sizeof(o->data), "%s", value) < sizeof(o->data) && value[0]
-                   ? 0
-                   : HE_CONFIG;
-    }
-    if (strcmp(name, "database") == 0) {
-        return (size_t)snprintf(o->database, sizeof(o->database), "%s", value) < sizeof(o->database)
-                   ? 0
-                   : HE_CONFIG;
-    }
-    if (strcmp(name, "workers") == 0) {
-        return parse_uint(value, 1024, &o->workers);
-    }
-    if (strcmp(name, "connection_limit") == 0) {
-        if (parse_uint(value, 1000000, &u) || u == 0) {
-            return HE_CONFIG;
-        }
-        o->http.connection_limit = u;
-        return 0;
-    }
-    if (strcmp(name, "max_body") == 0 || strcmp(name, "max_header") == 0 ||
-        strcmp(name, "max_uri") == 0 || strcmp(name, "ws_queue_max") == 0 ||
-        strcmp(name, "ws_max_message") == 0) {
-        if (parse_size(value, &sz) || sz == 0) {
-            return HE_CONFIG;
-        }
-        if (strcmp(name, "max_body") == 0) {
-            o->http.body_max = sz;
-        } else if (strcmp(name, "max_header") == 0) {
-            o->http.header_max = sz;
-        } else if (strcmp(name, "max_uri") == 0) {
-            o->http.uri_max = sz;
-        } else if (strcmp(name, "ws_queue_max") == 0) {
-            o->ws.send_queue_max = sz;
-        } else {
-            o->ws.recv_msg_max = sz;
-        }
-        return 0;
-    }
-    if (strcmp(name, "ws_ping_interval") == 0) {
-        return parse_duration_ms(value, &o->ws.ping_interval_ms);
-    }
-    if (strcmp(name, "log_level") == 0) {
-        int lvl = log_level_parse(value);
-        if (lvl < 0) {
-            return HE_CONFIG;
-        }
-        log_level = lvl;
-        return 0;
-    }
-    return HE_INVAL; /* unknown */
-}
-
-static const char *const option_names[] = {
-    "listen",       "data",           "database",         "workers",
-    "max_body",     "max_header",     "max_uri",          "connection_limit",
-    "ws_queue_max", "ws_max_message", "ws_ping_interval", "log_level",
-};
-
-/* 0, 1 when --help was asked, 2 on a usage error (printed). */
-static int parse_options(struct serve_opts *o, int argc, char **argv)
-{
-    for (size_t i = 0; i < HU_ARRAY_LEN(option_names); i++) {
-        char env[64];
-        snprintf(env, sizeof(env), "HUARD_%s", option_names[i]);
-        for (char *p = env; *p; p++) {
-            if (*p >= 'a' && *p <= 'z') {
-                *p = (char)(*p - 'a' + 'A');
-            }
-        }
-        const char *v = getenv(env);
-        if (v && set_option(o, option_names[i], v) != 0) {
-            fprintf(stderr, "env %s: option '%s': invalid value '%s'\n", env, option_names[i], v);
-            return 2;
-        }
-    }
-    const char *hooks = getenv("HUARD_TEST_HOOKS");
-    o->test_hooks = hooks && strcmp(hooks, "1") == 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            return 1;
-        }
-        if (strncmp(arg, "--", 2) != 0) {
-            fprintf(stderr, "huard serve: unexpected argument '%s'\n", arg);
-            return 2;
-        }
-        char name[64];
-        const char *value = NULL;
-        const char *eq = strchr(arg + 2, '=');
-        size_t nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        if (nlen == 0 || nlen >= sizeof(name)) {
-            fprintf(stderr, "huard serve: bad option '%s'\n", arg);
-            return 2;
-        }
-        memcpy(name, arg + 2, nlen);
-        name[nlen] = '\0';
-        for (char *p = name; *p; p++) {
-            if (*p == '-') {
-                *p = '_';
-            }
-        }
-        if (eq) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fprintf(stderr, "--%s: option '%s': missing value\n", name, name);
-            return 2;
-        }
-        int rc = set_option(o, name, value);
-        if (rc == HE_INVAL) {
-            fprintf(stderr, "huard serve: unknown option '--%s'\n", name);
-            return 2;
-        }
-        if (rc != 0) {
-            fprintf(stderr, "--%s: option '%s': invalid value '%s'\n", name, name, value);
-            return 2;
-        }
-    }
+    http->listen_port = port;
+    http->connection_limit = (unsigned)cfg->connection_limit;
+    http->body_max = cfg->max_body;
+    http->header_max = cfg->max_header;
+    http->uri_max = cfg->max_uri;
+    ws->ping_interval_ms = (unsigned)cfg->ws_ping_interval_ms;
+    ws->send_queue_max = cfg->ws_queue_max;
+    ws->recv_msg_max = cfg->ws_max_message;
     return 0;
 }
 
@@ -402,7 +171,7 @@ static int test_broadcast(const struct http_request *req, struct http_response *
 
 static int add_routes(struct server *srv)
 {
-    if (srv->opts.test_hooks) {
+    if (srv->test_hooks) {
         if (!http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
                             0) ||
             !http_route_add(srv->router, "POST", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
@@ -411,7 +180,7 @@ static int add_routes(struct server *srv)
                             0) ||
             !http_route_add(srv->router, "POST", "/api/huard/1.0/test/broadcast", test_broadcast,
                             srv, 0) ||
-            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->opts.data) != 0) {
+            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->cfg.data) != 0) {
             return HE_INTERNAL;
         }
     }
@@ -421,7 +190,7 @@ static int add_routes(struct server *srv)
                         HTTP_ROUTE_INLINE)) {
         return HE_INTERNAL;
     }
-    srv->echo = ws_echo_add(srv->ws, srv->router, "/api/websocketd/", srv->opts.test_hooks);
+    srv->echo = ws_echo_add(srv->ws, srv->router, "/api/websocketd/", srv->test_hooks);
     if (!srv->echo) {
         return HE_INTERNAL;
     }
@@ -520,50 +289,66 @@ int cmd_serve(int argc, char **argv)
 {
     struct server srv;
     memset(&srv, 0, sizeof(srv));
-    struct serve_opts *o = &srv.opts;
-    snprintf(o->listen, sizeof(o->listen), "127.0.0.1:9500");
-    snprintf(o->data, sizeof(o->data), "./data");
-    http_config_defaults(&o->http);
-    ws_config_defaults(&o->ws);
-
-    int prc = parse_options(o, argc, argv);
-    if (prc == 1) {
+    int status = 2;
+    char *err = NULL;
+    int first = argc;
+    struct http_config http;
+    struct ws_config wscfg;
+    if (config_load(&srv.cfg, argc, argv, NULL, &first, &err) != 0) {
+        fprintf(stderr, "huard serve: %s\n", err ? err : "bad configuration");
+        goto out;
+    }
+    if (srv.cfg.help) {
         usage(stdout);
-        return 0;
+        status = 0;
+        goto out;
     }
-    if (prc != 0) {
-        usage(stderr);
-        return 2;
+    if (first < argc) {
+        fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
+        goto out;
     }
-    int status = 1;
-    if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-        log_err("msg=data_dir_failed path=%s errno=%d", o->data, errno);
-        return 1;
+    if (settings_from_config(&srv.cfg, &http, &wscfg) != 0) {
+        fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", srv.cfg.listen);
+        goto out;
+    }
+    if (srv.cfg.print_config) {
+        config_print(&srv.cfg, stdout);
+        status = 0;
+        goto out;
+    }
+    log_level = srv.cfg.log_level;
+    const char *hooks = getenv("HUARD_TEST_HOOKS");
+    srv.test_hooks = hooks && strcmp(hooks, "1") == 0;
+    status = 1;
+    if (mkdir(srv.cfg.data, 0700) != 0 && errno != EEXIST) {
+        log_err("msg=data_dir_failed path=%s errno=%d", srv.cfg.data, errno);
+        goto out;
     }
 
     srv.loop = loop_new();
     if (!srv.loop) {
         goto out;
     }
-    srv.pool = pool_new(srv.loop, o->workers);
+    srv.pool = pool_new(srv.loop, (unsigned)config_worker_count(&srv.cfg));
     if (!srv.pool) {
         goto out;
     }
     srv.router = http_router_new();
-    srv.ws = ws_server_new(srv.loop, &o->ws);
+    srv.ws = ws_server_new(srv.loop, &wscfg);
     if (!srv.ws || add_routes(&srv) != 0) {
         goto out;
     }
-    srv.http = http_server_new(srv.loop, srv.pool, srv.router, &o->http);
+    srv.http = http_server_new(srv.loop, srv.pool, srv.router, &http);
     if (!srv.http) {
         goto out;
     }
     loop_on_signal(srv.loop, on_signal, &srv);
-    const char *host = o->http.listen_host;
+    const char *host = http.listen_host;
     bool v6 = strchr(host, ':') != NULL;
     log_info("msg=listening addr=http://%s%s%s:%u workers=%u data=%s", v6 ? "[" : "", host,
-             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool), o->data);
-    if (o->test_hooks) {
+             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool),
+             srv.cfg.data);
+    if (srv.test_hooks) {
         log_warn("msg=test_hooks_enabled");
     }
     if (loop_run(srv.loop) != 0) {
@@ -573,5 +358,7 @@ int cmd_serve(int argc, char **argv)
     log_info("msg=stopped");
 out:
     server_teardown(&srv);
+    config_release(&srv.cfg);
+    free(err);
     return status;
 }

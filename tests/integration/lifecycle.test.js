@@ -16,13 +16,13 @@ test('serve --help prints usage and exits 0', () => {
   const r = spawnSync(BINARY, ['serve', '--help'], { encoding: 'utf8', timeout: 10000 });
   assert.equal(r.status, 0);
   assert.match(r.stdout, /usage: huard serve/);
-  assert.match(r.stdout, /--listen ADDR:PORT/);
+  assert.match(r.stdout, /--listen HOST:PORT/);
 });
 
 test('a bad option value stops start-up with exit 2 and names the option', () => {
   const r = spawnSync(BINARY, ['serve', '--listen', 'nowhere'], { encoding: 'utf8', timeout: 10000 });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /option 'listen': invalid value 'nowhere'/);
+  assert.match(r.stderr, /option 'listen': invalid address 'nowhere'/);
 });
 
 test('SIGTERM closes WebSockets with 1001, drops idle keep-alive, exits 0 without leaks', async () => {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Foundation benchmarks (BENCHMARKS.md "Foundation"): HTTP requests per second on the status
+# route with wrk, and server RSS per idle WebSocket with 10,000 connected. Release build.
+# Like mhd-notes.md, the server is pinned to CPU 0 and the load generator to CPU 1 when the
+# machine has two cores or more (taskset), so the two do not fight for one core.
+#
+#   bench/foundation.sh [DURATION_S=5] [WS_COUNT=10000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-5}
+WS_COUNT=${2:-10000}
+
+cmake --preset release >/dev/null
+cmake --build build/release -j2 >/dev/null
+[ -d node_modules/ws ] || npm ci --no-audit --no-fund --loglevel=error
+
+PIN_SERVER=(); PIN_CLIENT=()
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  PIN_SERVER=(taskset -c 0); PIN_CLIENT=(taskset -c 1)
+fi
+
+data=$(mktemp -d /tmp/huard-bench-XXXXXX)
+log=$data/server.log
+"${PIN_SERVER[@]}" build/release/huard serve --listen 127.0.0.1:0 --data "$data" 2>"$log" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -rf "$data"' EXIT
+port=
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*msg=listening addr=http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { echo "server did not start:"; cat "$log"; exit 1; }
+
+echo "== wrk -t1 -c64 -d${DURATION}s http://127.0.0.1:$port/api/chatd/1.0/status"
+"${PIN_CLIENT[@]}" wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/api/chatd/1.0/status"
+kill -TERM $pid; wait $pid || true
+trap 'rm -rf "$data"' EXIT
+
+echo "== node bench/idle_ws.js --count $WS_COUNT"
+ulimit -n "$(ulimit -Hn)"
+"${PIN_CLIENT[@]}" node bench/idle_ws.js --count "$WS_COUNT"

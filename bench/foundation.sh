@@ -32,8 +32,19 @@ for _ in $(seq 100); do
 done
 [ -n "$port" ] || { echo "server did not start:"; cat "$log"; exit 1; }
 
+# Server CPU time (user+system clock ticks from /proc) around the run: CPU per request is a
+# figure that other load on a shared machine disturbs less than requests per second.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 echo "== wrk -t1 -c64 -d${DURATION}s http://127.0.0.1:$port/api/chatd/1.0/status"
-"${PIN_CLIENT[@]}" wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/api/chatd/1.0/status"
+t0=$(cpu_ticks)
+"${PIN_CLIENT[@]}" wrk -t1 -c64 -d"${DURATION}s" "http://127.0.0.1:$port/api/chatd/1.0/status" | tee "$data/wrk.txt"
+t1=$(cpu_ticks)
+reqs=$(awk '/requests in/ {print $1}' "$data/wrk.txt")
+hz=$(getconf CLK_TCK)
+awk -v t="$((t1 - t0))" -v n="$reqs" -v hz="$hz" 'BEGIN {
+  us = t * 1e6 / hz / n
+  printf "server CPU: %.1f us per request (one core would serve %.0f req/s)\n", us, 1e6 / us }'
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 kill -TERM $pid; wait $pid || true
 trap 'rm -rf "$data"' EXIT
 

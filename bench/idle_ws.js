@@ -31,9 +31,9 @@ function rssKiB(pid) {
 
 function startServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'huard-bench-'));
-  // Pinned to CPU 0 like bench/foundation.sh when taskset is there (the client takes CPU 1).
+  // BENCH_PIN=1: server pinned to CPU 0 as in bench/foundation.sh (the client to CPU 1).
   const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
-  const pin = fs.existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
+  const pin = process.env.BENCH_PIN === '1' && fs.existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
   const proc = spawn(pin ? '/usr/bin/taskset' : BINARY, pin ? ['-c', '0', BINARY, ...argv] : argv, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });

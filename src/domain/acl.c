@@ -10,12 +10,18 @@
  * ACLs a stock Wazo user token carries; Huard's extensions live under the same prefixes so
  * that these patterns cover them.
  */
+/* clang-format off */
 const char *const acl_user_policy[] = {
-    "chatd.users.me.rooms.#",        "chatd.users.me.presences.update",
-    "chatd.users.*.presences.read",  "chatd.users.presences.read",
-    "events.chatd.users.me.rooms.#", "events.chatd.users.*.presences.updated",
-    "events.chat.message.*.me.*",    "websocketd",
+    "chatd.users.me.rooms.#",
+    "chatd.users.me.presences.update",
+    "chatd.users.*.presences.read",
+    "chatd.users.presences.read",
+    "events.chatd.users.me.rooms.#",
+    "events.chatd.users.*.presences.updated",
+    "events.chat.message.*.me.*",
+    "websocketd",
 };
+/* clang-format on */
 const size_t acl_user_policy_len = HU_ARRAY_LEN(acl_user_policy);
 
 const char *const acl_admin_policy[] = {

@@ -29,8 +29,6 @@
 
 /* The required_acl placeholder replaced by each recipient's uuid (user events). */
 #define ENVELOPE_USER_PLACEHOLDER "{user}"
-/* Room for envelope_timestamp_now(): "2024-05-01T08:00:00.123456" and a NUL. */
-#define ENVELOPE_TS_LEN 32
 /* Largest `seq` (Number.MAX_SAFE_INTEGER). */
 #define ENVELOPE_SEQ_MAX 9007199254740991ull
 
@@ -51,7 +49,7 @@ struct envelope_spec {
     const char *name;        /* event name, e.g. "chatd_user_room_message_created" */
     const char *origin_uuid; /* the server (stack) uuid */
     const char *tenant_uuid;
-    const char *timestamp; /* naive local ISO time; NULL: envelope_timestamp_now() */
+    const char *timestamp; /* naive local ISO time; NULL: now (time_format_local) */
     const struct envelope_header *headers;
     size_t nheaders;
     /*
@@ -111,8 +109,5 @@ bool envelope_has_required_acl(const struct envelope *ev);
  */
 int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char *out,
                           size_t outsz) HU_MUST_CHECK;
-
-/** Writes the current time as Python's naive local isoformat() (wazo-api.md 1.5). */
-void envelope_timestamp_now(char out[ENVELOPE_TS_LEN]);
 
 #endif

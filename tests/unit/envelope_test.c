@@ -338,12 +338,3 @@ Test(envelope, rejects_bad_specs)
     s.origin_uuid = NULL;
     cr_assert_eq(try_new(s), HE_INVAL, "no origin");
 }
-
-Test(envelope, timestamp_now_format)
-{
-    char ts[ENVELOPE_TS_LEN];
-    envelope_timestamp_now(ts);
-    size_t n = strlen(ts);
-    cr_assert(n == 19 || n == 26, "got %s", ts);
-    cr_assert_eq(ts[10], 'T');
-}

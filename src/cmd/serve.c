@@ -23,6 +23,8 @@
 #include <jansson.h>
 
 #define LOG_MODULE "serve"
+#include "api/app.h"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "http/request.h"
@@ -31,7 +33,9 @@
 #include "http/server.h"
 #include "http/static.h"
 #include "loop/loop.h"
+#include "domain/bootstrap.h"
 #include "loop/pool.h"
+#include "store/store.h"
 #include "ws/echo.h"
 #include "ws/ws.h"
 
@@ -59,6 +63,10 @@ struct server {
     struct ws_echo *echo;
     struct loop_timer *drain_timer;
     bool stopping;
+    /* Local wiring of the auth branch (the chatd branch wires the full set). */
+    struct config cfg;
+    struct store *store;
+    struct app app;
 };
 
 static void usage(FILE *out)
@@ -514,6 +522,9 @@ static void server_teardown(struct server *srv)
     srv->router = NULL;
     loop_free(srv->loop);
     srv->loop = NULL;
+    store_close(srv->store);
+    srv->store = NULL;
+    config_release(&srv->cfg);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -541,6 +552,23 @@ int cmd_serve(int argc, char **argv)
         return 1;
     }
 
+    config_init_defaults(&srv.cfg);
+    char *cerr = NULL;
+    if (config_load_env(&srv.cfg, NULL, &cerr) != 0) {
+        log_err("msg=config_failed err=\"%s\"", cerr);
+        free(cerr);
+        goto out;
+    }
+    free(srv.cfg.data);
+    srv.cfg.data = xstrdup(o->data);
+    char *dbpath = o->database[0] ? xstrdup(o->database) : xasprintf("%s/huard.db", o->data);
+    int src = store_open(dbpath, NULL, &srv.store);
+    free(dbpath);
+    if (src != 0 || bootstrap_first_start(srv.store, &srv.cfg, srv.app.stack_uuid) != 0) {
+        log_err("msg=store_failed err=%s", he_name(src));
+        goto out;
+    }
+
     srv.loop = loop_new();
     if (!srv.loop) {
         goto out;
@@ -552,6 +580,13 @@ int cmd_serve(int argc, char **argv)
     srv.router = http_router_new();
     srv.ws = ws_server_new(srv.loop, &o->ws);
     if (!srv.ws || add_routes(&srv) != 0) {
+        goto out;
+    }
+    srv.app.cfg = &srv.cfg;
+    srv.app.store = srv.store;
+    srv.app.loop = srv.loop;
+    srv.app.ws = srv.ws;
+    if (api_auth_register(srv.router, &srv.app) != 0) {
         goto out;
     }
     srv.http = http_server_new(srv.loop, srv.pool, srv.router, &o->http);

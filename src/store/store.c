@@ -4,11 +4,15 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "base/err.h"
+#define LOG_MODULE "store"
+#include "base/log.h"
 #include "store/backend.h"
 #include "store/migrations/migrations.h"
 #include "base/banned.h"
@@ -28,6 +32,24 @@ int store_open(const char *url_or_path, const struct store_options *opts, struct
         return store__pg_open(url_or_path, opts, out);
     }
     return store__sqlite_open(url_or_path, opts, out);
+}
+
+int store_location(const char *data_dir, const char *database, char **out)
+{
+    *out = NULL;
+    if (database != NULL && database[0] != '\0') {
+        *out = xstrdup(database);
+        return 0;
+    }
+    if (data_dir == NULL || data_dir[0] == '\0') {
+        data_dir = "./data";
+    }
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        log_err("msg=\"cannot create data folder\" path=%s errno=%d", data_dir, errno);
+        return HE_IO;
+    }
+    *out = xasprintf("%s/%s", data_dir, STORE_SQLITE_FILE);
+    return 0;
 }
 
 void store_close(struct store *s)

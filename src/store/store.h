@@ -102,6 +102,13 @@ struct store_options {
  */
 int store_open(const char *url_or_path, const struct store_options *opts,
                struct store **out) HU_MUST_CHECK;
+/**
+ * Where the database of a `--data DIR` / `--database URL_OR_PATH` pair is: database when
+ * non-NULL and non-empty, else DIR/huard.db (data_dir NULL: "./data"), creating DIR with
+ * mode 0700 when missing. *out is a new string. HE_IO when the folder cannot be created.
+ * Used by `huard serve`, `migrate` and `user` so that they agree.
+ */
+int store_location(const char *data_dir, const char *database, char **out) HU_MUST_CHECK;
 /** Closes every connection; no transaction may be open. NULL does nothing. */
 void store_close(struct store *s);
 /** "sqlite" or "postgresql". */

@@ -159,11 +159,11 @@ static int bootstrap_admin_create(struct store *s, const struct config *cfg,
         tmp_written = false;
     }
     /* The one time this password is shown; it is never logged. */
-    fprintf(stderr, "huard: created user 'admin' with password: %s\n", password);
+    (void)fprintf(stderr, "huard: created user 'admin' with password: %s\n", password);
     if (stored) {
-        fprintf(stderr, "huard: (shown once; also stored in %s, mode 0600)\n", path);
+        (void)fprintf(stderr, "huard: (shown once; also stored in %s, mode 0600)\n", path);
     }
-    fflush(stderr);
+    (void)fflush(stderr);
 out:
     if (tmp_written) {
         unlink(tmp_path);

@@ -22,9 +22,11 @@
 #include <jansson.h>
 
 #define LOG_MODULE "serve"
+#include "api/app.h"
 #include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/bootstrap.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -32,6 +34,7 @@
 #include "http/static.h"
 #include "loop/loop.h"
 #include "loop/pool.h"
+#include "store/store.h"
 #include "ws/echo.h"
 #include "ws/ws.h"
 
@@ -48,6 +51,8 @@ struct server {
     struct http_server *http;
     struct ws_server *ws;
     struct ws_echo *echo;
+    struct store *store;
+    struct app app;
     struct loop_timer *drain_timer;
     bool stopping;
 };
@@ -283,6 +288,9 @@ static void server_teardown(struct server *srv)
     srv->router = NULL;
     loop_free(srv->loop);
     srv->loop = NULL;
+    /* Last: no worker is left to use it. */
+    store_close(srv->store);
+    srv->store = NULL;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -324,6 +332,23 @@ int cmd_serve(int argc, char **argv)
         log_err("msg=data_dir_failed path=%s errno=%d", srv.cfg.data, errno);
         goto out;
     }
+    char *dbpath = srv.cfg.database && srv.cfg.database[0]
+                       ? xstrdup(srv.cfg.database)
+                       : xasprintf("%s/%s", srv.cfg.data, STORE_SQLITE_FILE);
+    struct store_options sopts = {0};
+    sopts.sync =
+        srv.cfg.sqlite_synchronous == CONFIG_SYNC_NORMAL ? STORE_SYNC_NORMAL : STORE_SYNC_FULL;
+    int src = store_open(dbpath, &sopts, &srv.store);
+    free(dbpath);
+    if (src != 0) {
+        log_err("msg=store_open_failed err=%s", he_name(src));
+        goto out;
+    }
+    src = bootstrap_first_start(srv.store, &srv.cfg, srv.app.stack_uuid);
+    if (src != 0) {
+        log_err("msg=first_start_failed err=%s", he_name(src));
+        goto out;
+    }
 
     srv.loop = loop_new();
     if (!srv.loop) {
@@ -336,6 +361,13 @@ int cmd_serve(int argc, char **argv)
     srv.router = http_router_new();
     srv.ws = ws_server_new(srv.loop, &wscfg);
     if (!srv.ws || add_routes(&srv) != 0) {
+        goto out;
+    }
+    srv.app.cfg = &srv.cfg;
+    srv.app.store = srv.store;
+    srv.app.loop = srv.loop;
+    srv.app.ws = srv.ws;
+    if (api_auth_register(srv.router, &srv.app) != 0) {
         goto out;
     }
     srv.http = http_server_new(srv.loop, srv.pool, srv.router, &http);

@@ -403,12 +403,14 @@ int cmd_serve(int argc, char **argv)
         return prc == 1 ? 0 : 2;
     }
     int status = 1;
-    if (open_store(&srv) != 0) {
-        goto out;
-    }
-
+    /* The loop first: it blocks SIGTERM/SIGINT in this thread, so every thread started after
+     * it (the store's checkpointer, the workers) inherits the mask and signals reach the
+     * loop's signalfd instead of killing the process. */
     srv.loop = loop_new();
     if (!srv.loop) {
+        goto out;
+    }
+    if (open_store(&srv) != 0) {
         goto out;
     }
     srv.pool = pool_new(srv.loop, o->workers);

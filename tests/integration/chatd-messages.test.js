@@ -178,6 +178,9 @@ test('history bad-input table', async () => {
     const res = await c.chatd(alice.token, 'GET', `${msgPath(room)}?${qs}`);
     assertError(res, 400, 'invalid-data');
   }
+  // Invalid UTF-8 in a decoded query value is a 400, never a crash.
+  assertError(await c.chatd(alice.token, 'GET', `${msgPath(room)}?search=%FF%FE`), 400, 'invalid-data');
+  assertError(await c.chatd(alice.token, 'GET', '/users/me/rooms/messages?search=%C3%28'), 400, 'invalid-data');
   // Every error is reported at once.
   const res = await c.chatd(alice.token, 'GET', `${msgPath(room)}?limit=x&direction=y&foo=bar`);
   assertError(res, 400, 'invalid-data');

@@ -133,11 +133,14 @@ static int reaction_delete(const struct http_request *req, struct http_response 
     if (rc < 0) {
         return rc;
     }
-    /* The path is percent-decoded by the server: "%F0%9F%8E%89" arrives as the emoji. Any
-     * text that is no stored reaction is simply not found. */
+    /* The path is percent-decoded by the server: "%F0%9F%8E%89" arrives as the emoji. Only
+     * single emoji are ever stored, so anything else (invalid UTF-8 included, which
+     * PostgreSQL would refuse as a parameter) is not found once room and message are. */
     const char *emoji = http_request_param(req, "emoji");
-    if (!emoji) {
-        emoji = "";
+    if (!emoji || !emoji_is_single(emoji, strlen(emoji))) {
+        rc = messages_check(c->app->store, room_uuid, message_uuid, id.user_uuid);
+        rc = react_fail(resp, rc < 0 ? rc : HE_NOT_FOUND, room_uuid, message_uuid, "");
+        goto out;
     }
     rc = messages_react(c->app->store, room_uuid, message_uuid, id.user_uuid, emoji, false, &evs);
     if (rc < 0) {

@@ -17,6 +17,8 @@ class Chatd {
     this.server = server;
     this.admin = null;
     this.counter = 0;
+    // Usernames unique per server run, so that runs may share one database (PostgreSQL).
+    this.tag = Math.random().toString(36).slice(2, 8);
   }
 
   // REST call. body: object (JSON), string or Buffer (sent as is), undefined (none).
@@ -57,7 +59,7 @@ class Chatd {
   async user(prefix = 'user', { login = true } = {}) {
     if (!this.admin) this.admin = await this.login('admin', ADMIN_PASSWORD);
     this.counter += 1;
-    const username = `${prefix}${this.counter}`;
+    const username = `${prefix}${this.tag}${this.counter}`;
     const password = `pw-${username}-secret`;
     const res = await this.call(this.admin.token, 'POST', '/api/auth/0.1/users',
       { username, password, firstname: prefix, lastname: String(this.counter) });
@@ -176,10 +178,15 @@ class EventSocket {
   }
 }
 
+// HUARD_TEST_DATABASE (a postgresql:// URL) runs the chatd suites on PostgreSQL; the
+// default is the SQLite file of each server's temp folder.
+const DATABASE = process.env.HUARD_TEST_DATABASE || '';
+
 // Starts a server whose admin password is known. opts as startServer's.
 async function startChatd(opts = {}) {
   const server = await startServer({
     ...opts,
+    args: [...(DATABASE ? ['--database', DATABASE] : []), ...(opts.args || [])],
     env: { HUARD_ADMIN_PASSWORD: ADMIN_PASSWORD, ...(opts.env || {}) },
   });
   return new Chatd(server);
@@ -195,4 +202,4 @@ function assertError(res, status, errorId, details) {
   return res.body;
 }
 
-module.exports = { startChatd, assertError, ADMIN_PASSWORD, CHATD };
+module.exports = { startChatd, assertError, ADMIN_PASSWORD, CHATD, DATABASE };

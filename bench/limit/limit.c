@@ -258,24 +258,40 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"host", required_argument, 0, 'H'},      {"port", required_argument, 0, 'p'},
-        {"coalesce", no_argument, 0, 'c'},        {"max-conns", required_argument, 0, 'n'},
-        {"max-time", required_argument, 0, 't'},  {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longs[] = {{"host", required_argument, 0, 'H'},
+                                          {"port", required_argument, 0, 'p'},
+                                          {"coalesce", no_argument, 0, 'c'},
+                                          {"max-conns", required_argument, 0, 'n'},
+                                          {"max-time", required_argument, 0, 't'},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     const char *host = "127.0.0.1";
     int port = 0, max_conns = 20000;
     double max_time = 3600;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
         switch (ch) {
-        case 'H': host = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 'c': coalesce = 1; break;
-        case 'n': max_conns = atoi(optarg); break;
-        case 't': max_time = atof(optarg); break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'H':
+            host = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'c':
+            coalesce = 1;
+            break;
+        case 'n':
+            max_conns = atoi(optarg);
+            break;
+        case 't':
+            max_time = atof(optarg);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};

@@ -144,8 +144,8 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
     return -1;
 }
 
-static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
-                          int flags, void *user)
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+                          void *user)
 {
     struct lg_conn *c = user;
     int f = MSG_NOSIGNAL | ((flags & WSLAY_MSG_MORE) ? MSG_MORE : 0);
@@ -207,9 +207,8 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len)
     if (!c->ws) {
         return -1;
     }
-    struct wslay_event_msg m = {.opcode = WSLAY_TEXT_FRAME,
-                                .msg = (const uint8_t *)data,
-                                .msg_length = len};
+    struct wslay_event_msg m = {
+        .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)data, .msg_length = len};
     if (wslay_event_queue_msg(c->ws, &m) != 0) {
         return -1;
     }

@@ -172,8 +172,8 @@ static int room_of_first(struct lg_run *run, int room)
 
 static struct req *login_req(struct lg_run *run, int i)
 {
-    struct req *r =
-        req_new(run, "/api/auth/0.1/token", NULL, "{\"backend\":\"wazo_user\",\"expiration\":3600}");
+    struct req *r = req_new(run, "/api/auth/0.1/token", NULL,
+                            "{\"backend\":\"wazo_user\",\"expiration\":3600}");
     char *user = lg_xasprintf("%s%d", run->o.user_prefix, i);
     curl_easy_setopt(r->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
     curl_easy_setopt(r->h, CURLOPT_USERNAME, user);
@@ -234,7 +234,8 @@ static int take_login(struct lg_run *run, struct req *r)
     json_t *root = r->resp ? json_loads(r->resp, 0, &err) : NULL;
     json_t *data = json_object_get(root, "data");
     const char *tok = json_string_value(json_object_get(data, "token"));
-    const char *uuid = json_string_value(json_object_get(json_object_get(data, "metadata"), "uuid"));
+    const char *uuid =
+        json_string_value(json_object_get(json_object_get(data, "metadata"), "uuid"));
     int ret = -1;
     if (resp_status(r) == 200 && tok && uuid) {
         run->tokens[r->idx] = lg_xstrdup(tok);
@@ -452,7 +453,10 @@ static void *poster_main(void *arg)
             } else {
                 /* wake for the next response or the next due post, whichever comes first */
                 int64_t wait_ms = (due - lg_now_ns()) / 1000000;
-                int tmo = due == INT64_MAX ? 100 : (int)(wait_ms < 0 ? 0 : wait_ms > 100 ? 100 : wait_ms);
+                int tmo = due == INT64_MAX ? 100
+                                           : (int)(wait_ms < 0     ? 0
+                                                   : wait_ms > 100 ? 100
+                                                                   : wait_ms);
                 curl_multi_poll(m, NULL, 0, tmo, NULL);
             }
         }

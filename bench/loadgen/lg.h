@@ -107,13 +107,13 @@ struct lg_opts {
     double idle_hold; /* idle scenario: seconds to hold before sampling RSS */
     int server_pid;
     const char *label;
-    bool xmpp_owner_submit; /* Prosody locks new rooms until the owner submits the form */
-    bool full_parse;        /* jansson/expat on every delivery (default: first 1,000) */
+    bool xmpp_owner_submit;  /* Prosody locks new rooms until the owner submits the form */
+    bool full_parse;         /* jansson/expat on every delivery (default: first 1,000) */
     const char *session_out; /* huard: write token and room for wrk here */
 };
 
 struct lg_cpu {
-    int64_t ticks; /* utime + stime, /proc/PID/stat */
+    int64_t ticks;    /* utime + stime, /proc/PID/stat */
     int64_t sched_ns; /* sum of /proc/PID/task/.../schedstat, finer grained */
     long rss_kb;
 };

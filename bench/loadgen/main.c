@@ -27,19 +27,18 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: bench_loadgen --proto huard|xmpp|limit --port N [options]\n"
-            "  --scenario fanout|rooms|idle   (fanout)\n"
-            "  --host 127.x.x.x               (127.0.0.1; loopback only)\n"
-            "  --members N --rooms R --messages M --rate MSG_PER_S (0 = full speed)\n"
-            "  --inflight K (huard, full speed: concurrent POSTs, 4)  --size BYTES (200)\n"
-            "  --concurrency C (sessions set up at once, 100)\n"
-            "  --max-time S (hard wall-clock cap, 300)  --setup-timeout S (120)\n"
-            "  --drain-timeout S (10)  --idle-hold S (2)\n"
-            "  --server-pid PID  --label TEXT  --full-parse  --session-out FILE\n"
-            "  xmpp: --path /ws --domain localhost --muc conference.localhost\n"
-            "        --xmpp-owner-submit (Prosody: unlock new rooms)\n"
-            "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n");
+    fprintf(out, "usage: bench_loadgen --proto huard|xmpp|limit --port N [options]\n"
+                 "  --scenario fanout|rooms|idle   (fanout)\n"
+                 "  --host 127.x.x.x               (127.0.0.1; loopback only)\n"
+                 "  --members N --rooms R --messages M --rate MSG_PER_S (0 = full speed)\n"
+                 "  --inflight K (huard, full speed: concurrent POSTs, 4)  --size BYTES (200)\n"
+                 "  --concurrency C (sessions set up at once, 100)\n"
+                 "  --max-time S (hard wall-clock cap, 300)  --setup-timeout S (120)\n"
+                 "  --drain-timeout S (10)  --idle-hold S (2)\n"
+                 "  --server-pid PID  --label TEXT  --full-parse  --session-out FILE\n"
+                 "  xmpp: --path /ws --domain localhost --muc conference.localhost\n"
+                 "        --xmpp-owner-submit (Prosody: unlock new rooms)\n"
+                 "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n");
 }
 
 static void on_alarm(int sig)
@@ -187,21 +186,33 @@ static void fail_result(struct lg_run *run, const char *status)
 
 static int parse_args(struct lg_opts *o, int argc, char **argv)
 {
-    static const struct option longs[] = {
-        {"proto", required_argument, 0, 'p'},      {"scenario", required_argument, 0, 's'},
-        {"host", required_argument, 0, 'H'},       {"port", required_argument, 0, 'P'},
-        {"path", required_argument, 0, 1},         {"domain", required_argument, 0, 2},
-        {"muc", required_argument, 0, 3},          {"user-prefix", required_argument, 0, 4},
-        {"password", required_argument, 0, 5},     {"members", required_argument, 0, 'n'},
-        {"rooms", required_argument, 0, 'r'},      {"messages", required_argument, 0, 'm'},
-        {"rate", required_argument, 0, 'R'},       {"inflight", required_argument, 0, 6},
-        {"size", required_argument, 0, 7},         {"concurrency", required_argument, 0, 8},
-        {"max-time", required_argument, 0, 9},     {"setup-timeout", required_argument, 0, 10},
-        {"drain-timeout", required_argument, 0, 11}, {"idle-hold", required_argument, 0, 12},
-        {"server-pid", required_argument, 0, 13},  {"label", required_argument, 0, 14},
-        {"xmpp-owner-submit", no_argument, 0, 15}, {"full-parse", no_argument, 0, 16},
-        {"session-out", required_argument, 0, 17}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+    static const struct option longs[] = {{"proto", required_argument, 0, 'p'},
+                                          {"scenario", required_argument, 0, 's'},
+                                          {"host", required_argument, 0, 'H'},
+                                          {"port", required_argument, 0, 'P'},
+                                          {"path", required_argument, 0, 1},
+                                          {"domain", required_argument, 0, 2},
+                                          {"muc", required_argument, 0, 3},
+                                          {"user-prefix", required_argument, 0, 4},
+                                          {"password", required_argument, 0, 5},
+                                          {"members", required_argument, 0, 'n'},
+                                          {"rooms", required_argument, 0, 'r'},
+                                          {"messages", required_argument, 0, 'm'},
+                                          {"rate", required_argument, 0, 'R'},
+                                          {"inflight", required_argument, 0, 6},
+                                          {"size", required_argument, 0, 7},
+                                          {"concurrency", required_argument, 0, 8},
+                                          {"max-time", required_argument, 0, 9},
+                                          {"setup-timeout", required_argument, 0, 10},
+                                          {"drain-timeout", required_argument, 0, 11},
+                                          {"idle-hold", required_argument, 0, 12},
+                                          {"server-pid", required_argument, 0, 13},
+                                          {"label", required_argument, 0, 14},
+                                          {"xmpp-owner-submit", no_argument, 0, 15},
+                                          {"full-parse", no_argument, 0, 16},
+                                          {"session-out", required_argument, 0, 17},
+                                          {"help", no_argument, 0, 'h'},
+                                          {0, 0, 0, 0}};
     *o = (struct lg_opts){.proto = LG_LIMIT,
                           .scenario = LG_FANOUT,
                           .host = "127.0.0.1",
@@ -245,31 +256,80 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
                 return -1;
             }
             break;
-        case 'H': o->host = optarg; break;
-        case 'P': o->port = atoi(optarg); break;
-        case 1: o->path = optarg; break;
-        case 2: o->domain = optarg; break;
-        case 3: o->muc = optarg; break;
-        case 4: o->user_prefix = optarg; break;
-        case 5: o->password = optarg; break;
-        case 'n': o->members = atoi(optarg); break;
-        case 'r': o->rooms = atoi(optarg); break;
-        case 'm': o->messages = atoi(optarg); break;
-        case 'R': o->rate = atof(optarg); break;
-        case 6: o->inflight = atoi(optarg); break;
-        case 7: o->msg_size = atoi(optarg); break;
-        case 8: o->concurrency = atoi(optarg); break;
-        case 9: o->max_time = atof(optarg); break;
-        case 10: o->setup_timeout = atof(optarg); break;
-        case 11: o->drain_timeout = atof(optarg); break;
-        case 12: o->idle_hold = atof(optarg); break;
-        case 13: o->server_pid = atoi(optarg); break;
-        case 14: o->label = optarg; break;
-        case 15: o->xmpp_owner_submit = true; break;
-        case 16: o->full_parse = true; break;
-        case 17: o->session_out = optarg; break;
-        case 'h': usage(stdout); exit(0);
-        default: return -1;
+        case 'H':
+            o->host = optarg;
+            break;
+        case 'P':
+            o->port = atoi(optarg);
+            break;
+        case 1:
+            o->path = optarg;
+            break;
+        case 2:
+            o->domain = optarg;
+            break;
+        case 3:
+            o->muc = optarg;
+            break;
+        case 4:
+            o->user_prefix = optarg;
+            break;
+        case 5:
+            o->password = optarg;
+            break;
+        case 'n':
+            o->members = atoi(optarg);
+            break;
+        case 'r':
+            o->rooms = atoi(optarg);
+            break;
+        case 'm':
+            o->messages = atoi(optarg);
+            break;
+        case 'R':
+            o->rate = atof(optarg);
+            break;
+        case 6:
+            o->inflight = atoi(optarg);
+            break;
+        case 7:
+            o->msg_size = atoi(optarg);
+            break;
+        case 8:
+            o->concurrency = atoi(optarg);
+            break;
+        case 9:
+            o->max_time = atof(optarg);
+            break;
+        case 10:
+            o->setup_timeout = atof(optarg);
+            break;
+        case 11:
+            o->drain_timeout = atof(optarg);
+            break;
+        case 12:
+            o->idle_hold = atof(optarg);
+            break;
+        case 13:
+            o->server_pid = atoi(optarg);
+            break;
+        case 14:
+            o->label = optarg;
+            break;
+        case 15:
+            o->xmpp_owner_submit = true;
+            break;
+        case 16:
+            o->full_parse = true;
+            break;
+        case 17:
+            o->session_out = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            return -1;
         }
     }
     if (o->scenario != LG_ROOMS) {
@@ -287,8 +347,9 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
         o->members % o->rooms != 0 || o->messages < 0 || o->messages > LG_GUARD_MAX_MESSAGES ||
         o->max_time <= 0 || o->max_time > LG_GUARD_MAX_TIME_S || o->msg_size < 40 ||
         o->msg_size > 8000 || o->concurrency < 1 || o->rate < 0) {
-        fprintf(stderr, "loadgen: parameters out of bounds (members <= %d and a multiple of "
-                        "rooms, messages <= %d, max-time <= %d s, 40 <= size <= 8000)\n",
+        fprintf(stderr,
+                "loadgen: parameters out of bounds (members <= %d and a multiple of "
+                "rooms, messages <= %d, max-time <= %d s, 40 <= size <= 8000)\n",
                 LG_GUARD_MAX_MEMBERS, LG_GUARD_MAX_MESSAGES, LG_GUARD_MAX_TIME_S);
         return -1;
     }
@@ -357,8 +418,8 @@ int main(int argc, char **argv)
         pump_until(run, lg_now_ns() + (int64_t)(run->o.idle_hold * 1e9), never);
         lg_cpu_sample(run->o.server_pid, &c1);
         double per = run->n_ready ? (double)(c1.rss_kb - base.rss_kb) / run->n_ready : 0;
-        printf("idle: server rss before=%ld kB after=%ld kB -> %.2f kB per session\n",
-               base.rss_kb, c1.rss_kb, per);
+        printf("idle: server rss before=%ld kB after=%ld kB -> %.2f kB per session\n", base.rss_kb,
+               c1.rss_kb, per);
         printf("RESULT label=%s proto=%s scenario=idle members=%d ready=%d rss_base_kb=%ld "
                "rss_kb=%ld rss_per_session_kb=%.2f setup_s=%.2f status=ok\n",
                run->o.label ? run->o.label : "-", proto_name(run->o.proto), run->o.members,
@@ -388,13 +449,12 @@ int main(int argc, char **argv)
                 int64_t ms = (due - lg_now_ns()) / 1000000;
                 tmo = ms < 0 ? 0 : ms < 5 ? (int)ms : 5;
             }
-        } else if (sends_done_at == 0 && atomic_load(&run->posts_ok) +
-                                                 atomic_load(&run->posts_failed) >=
-                                             run->o.messages) {
+        } else if (sends_done_at == 0 &&
+                   atomic_load(&run->posts_ok) + atomic_load(&run->posts_failed) >=
+                       run->o.messages) {
             sends_done_at = lg_now_ns();
         }
-        if (sends_done_at &&
-            lg_now_ns() - sends_done_at > (int64_t)(run->o.drain_timeout * 1e9)) {
+        if (sends_done_at && lg_now_ns() - sends_done_at > (int64_t)(run->o.drain_timeout * 1e9)) {
             lg_log("drain timeout: %" PRIu64 " of %" PRIu64 " deliveries", run->deliveries,
                    run->expected);
             break;
@@ -437,8 +497,7 @@ int main(int argc, char **argv)
     const char *status = run->deliveries == run->expected ? "ok" : "incomplete";
 
     printf("sent: %d messages (%s) in %.3f s = %.1f/s\n", n_sent,
-           run->o.proto == LG_HUARD ? "acknowledged POSTs" : "stanzas/lines", send_span,
-           sends_ps);
+           run->o.proto == LG_HUARD ? "acknowledged POSTs" : "stanzas/lines", send_span, sends_ps);
     printf("delivered: %" PRIu64 " of %" PRIu64 " (%d of %d messages complete), other frames "
            "%" PRIu64 "\n",
            run->deliveries, run->expected, complete, run->o.messages, run->unexpected);

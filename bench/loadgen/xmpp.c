@@ -22,8 +22,17 @@
 #define NS_MUC_USER "http://jabber.org/protocol/muc#user"
 #define NS_DELAY "urn:xmpp:delay"
 
-enum x_kind { XK_OTHER, XK_OPEN, XK_FEATURES, XK_SUCCESS, XK_FAILURE, XK_IQ, XK_PRESENCE,
-              XK_MESSAGE, XK_CLOSE };
+enum x_kind {
+    XK_OTHER,
+    XK_OPEN,
+    XK_FEATURES,
+    XK_SUCCESS,
+    XK_FAILURE,
+    XK_IQ,
+    XK_PRESENCE,
+    XK_MESSAGE,
+    XK_CLOSE
+};
 
 enum x_step { XS_OPEN1, XS_AUTH, XS_OPEN2, XS_BIND, XS_JOIN, XS_CONFIG, XS_DONE };
 
@@ -166,8 +175,8 @@ static void send_auth(struct lg_conn *c)
 {
     struct lg_run *run = c->run;
     char raw[256];
-    int n = snprintf(raw, sizeof(raw), "%c%s%d%c%s", 0, run->o.user_prefix, c->idx, 0,
-                     run->o.password);
+    int n =
+        snprintf(raw, sizeof(raw), "%c%s%d%c%s", 0, run->o.user_prefix, c->idx, 0, run->o.password);
     char b64[400];
     EVP_EncodeBlock((unsigned char *)b64, (const unsigned char *)raw, n);
     char buf[600];
@@ -197,8 +206,9 @@ static void setup_step(struct lg_conn *c)
                 send_auth(c);
                 c->step = XS_AUTH;
             } else if (c->step == XS_OPEN2 && c->x_features_bind) {
-                send_str(c, "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind xmlns=\"" NS_BIND
-                            "\"><resource>lg</resource></bind></iq>");
+                send_str(
+                    c, "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind xmlns=\"" NS_BIND
+                       "\"><resource>lg</resource></bind></iq>");
                 c->step = XS_BIND;
             }
         }
@@ -231,11 +241,12 @@ static void setup_step(struct lg_conn *c)
             if (c->x_status201 && run->o.xmpp_owner_submit) {
                 char rj[200], buf[512];
                 room_jid(c, rj, sizeof(rj));
-                snprintf(buf, sizeof(buf),
-                         "<iq xmlns=\"jabber:client\" type=\"set\" id=\"cfg\" to=\"%s\"><query "
-                         "xmlns=\"http://jabber.org/protocol/muc#owner\"><x xmlns=\"jabber:x:data\" "
-                         "type=\"submit\"/></query></iq>",
-                         rj);
+                snprintf(
+                    buf, sizeof(buf),
+                    "<iq xmlns=\"jabber:client\" type=\"set\" id=\"cfg\" to=\"%s\"><query "
+                    "xmlns=\"http://jabber.org/protocol/muc#owner\"><x xmlns=\"jabber:x:data\" "
+                    "type=\"submit\"/></query></iq>",
+                    rj);
                 send_str(c, buf);
                 c->step = XS_CONFIG;
             } else {

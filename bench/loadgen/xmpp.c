@@ -206,9 +206,15 @@ static void setup_step(struct lg_conn *c)
                 send_auth(c);
                 c->step = XS_AUTH;
             } else if (c->step == XS_OPEN2 && c->x_features_bind) {
-                send_str(
-                    c, "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind xmlns=\"" NS_BIND
-                       "\"><resource>lg</resource></bind></iq>");
+                /* A resource unique to this run: MUC occupancy is keyed by full JID, so a
+                 * session of an earlier run still being torn down in a room must not make
+                 * this run's session receive that room's messages. */
+                char buf[256];
+                snprintf(buf, sizeof(buf),
+                         "<iq xmlns=\"jabber:client\" type=\"set\" id=\"bind\"><bind "
+                         "xmlns=\"" NS_BIND "\"><resource>lg%s</resource></bind></iq>",
+                         run->run_tag);
+                send_str(c, buf);
                 c->step = XS_BIND;
             }
         }
@@ -278,7 +284,9 @@ void lg_xmpp_on_msg(struct lg_conn *c, const uint8_t *msg, size_t len)
         /* Fast path once the full parse has validated the stanza shape: the marker is only
          * ever in a groupchat body, and history (delay) was refused at join. */
         const char *m = memmem(msg, len, LG_MARK, strlen(LG_MARK));
-        if (m && !memmem(msg, len, NS_DELAY, strlen(NS_DELAY))) {
+        if (m && memmem(msg, len, "groupchat", 9) &&
+            !memmem(msg, len, NS_DELAY, strlen(NS_DELAY)) &&
+            !memmem(msg, len, "type=\"error\"", 12) && !memmem(msg, len, "type='error'", 12)) {
             lg_on_payload(run, m, len - (size_t)(m - (const char *)msg), now);
         } else {
             run->unexpected++;

@@ -408,6 +408,16 @@ int main(int argc, char **argv)
     if (connect_all(run) != 0) {
         lg_log("only %d of %d members ready (%d closed)", run->n_ready, run->o.members,
                run->n_dead);
+        /* where the others stopped: state/step of the first few, for the peer's logs */
+        int shown = 0;
+        for (int i = 0; i < run->o.members && shown < 5; i++) {
+            struct lg_conn *c = &run->conns[i];
+            if (c->state != LG_C_READY && c->state != LG_C_DEAD && c->state != LG_C_IDLE) {
+                lg_log("member %d (room %d) stuck in state %d step %d", i, c->room, c->state,
+                       c->step);
+                shown++;
+            }
+        }
         fail_result(run, "setup_failed");
         return 1;
     }

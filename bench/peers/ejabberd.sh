@@ -15,16 +15,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:-}; dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR USERS | stop DIR" >&2; exit 2; }
 
-ctl() { ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
+# Run ejabberdctl as the ejabberd user ourselves, through setpriv rather than su: su goes
+# through PAM (pam_limits), which puts the open-file limit back to 1024, and the VM then
+# refuses connections past ~1,000 sessions (bench-peers.md 2.3).
+ctl() { timeout "${CTL_TIMEOUT:-120}" setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd \
+  ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
   --spool "$dir/db" --logs "$dir/logs" --node "$NODE" "$@"; }
+
+epmd_listener() { ss -Htlnp "sport = :4369" | grep -o '"epmd",pid=[0-9]*' | head -1 | grep -o '[0-9]*$' || true; }
 
 if [ "$cmd" = stop ]; then
   [ -f "$dir/env" ] || exit 0
   . "$dir/env"
-  timeout 30 bash -c "$(declare -f ctl); dir='$dir' NODE='$NODE' ctl stop" >/dev/null 2>&1 || true
+  CTL_TIMEOUT=30 ctl stop >/dev/null 2>&1 || true
   peer_stop_pid "$PID" 15
-  # ejabberdctl started an epmd for this node; stop that one only (recorded at start).
+  # The ctl nodes of ejabberdctl start an epmd when none runs; stop the one listening now
+  # unless it was there before this instance started (then it is not ours).
   [ -n "${EPMD_PID:-}" ] && peer_stop_pid "$EPMD_PID" 5
+  now=$(epmd_listener)
+  [ -n "$now" ] && [ "$now" != "${EPMD_BEFORE:-}" ] && peer_stop_pid "$now" 5
   rm -f "$dir/env"
   exit 0
 fi
@@ -36,7 +45,6 @@ max=$(( users > 200 ? users + 10 : 210 ))   # pitfall 4: rooms refuse member #20
 mkdir -p "$dir/db" "$dir/logs"
 port=$(peer_free_port); c2s=$(peer_free_port)
 NODE="huardbench$$@localhost"
-epmd_listener() { ss -Htlnp "sport = :4369" | grep -o '"epmd",pid=[0-9]*' | head -1 | grep -o '[0-9]*$' || true; }
 epmd_before=$(epmd_listener)
 
 # Pitfall 1: Debian's /etc/ejabberd/ejabberdctl.cfg sets EJABBERD_CONFIG_PATH and is sourced
@@ -103,11 +111,10 @@ modules:
 YML
 
 chown -R ejabberd: "$dir"
-ulimit -n 20000 2>/dev/null || true   # pitfall 6 of the issue: EMFILE at 1,000 sessions
-nohup ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
-  --spool "$dir/db" --logs "$dir/logs" --node "$NODE" foreground >"$dir/stdout.log" 2>&1 &
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # inherited through setpriv
+(cd "$dir" && ctl foreground) >"$dir/stdout.log" 2>&1 </dev/null &
 echo "NODE='$NODE'" > "$dir/env"
-if ! timeout 120 bash -c "$(declare -f ctl); dir='$dir' NODE='$NODE' ctl started"; then
+if ! ctl started; then
   echo "ejabberd did not start; see $dir/logs and $dir/stdout.log" >&2
   tail -20 "$dir/stdout.log" >&2 || true; exit 1
 fi
@@ -118,6 +125,7 @@ cat > "$dir/env" <<ENV
 NODE='$NODE'
 PID=$pid
 EPMD_PID=$epmd_pid
+EPMD_BEFORE=$epmd_before
 PORT=$port
 WSPATH=/ws
 DOMAIN=localhost

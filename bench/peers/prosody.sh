@@ -64,8 +64,11 @@ Component "conference.localhost" "muc"
   muc_room_default_presence_broadcast = { moderator = true }
 CFG
 chown -R prosody: "$dir"
-ulimit -n 20000 2>/dev/null || true   # EMFILE at 1,000 sessions otherwise (bench-peers.md 2.3)
-nohup runuser -u prosody -- prosody --config "$cfg" -F >"$dir/stdout.log" 2>&1 &
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # EMFILE at 1,000 sessions otherwise
+# setpriv rather than runuser/su: those go through PAM (pam_limits), which puts the open-file
+# limit back to 1024 and caps the server near 1,000 sessions (bench-peers.md 2.3).
+(cd "$dir" && exec setpriv --reuid=prosody --regid=prosody --init-groups env HOME=/var/lib/prosody \
+  prosody --config "$cfg" -F) >"$dir/stdout.log" 2>&1 </dev/null &
 peer_wait_port "$port" 30 || { tail -20 "$dir/stdout.log" "$dir/prosody.log" >&2 || true; exit 1; }
 for ((i = 0; i < 100; i++)); do [ -s "$dir/prosody.pid" ] && break; sleep 0.1; done
 pid=$(cat "$dir/prosody.pid")

@@ -1,0 +1,760 @@
+/*
+ * ws: the upgrade and wslay sessions on the loop.
+ *
+ * Sending: wslay's send callback does not write to the socket; it appends to one staging
+ * buffer shared by the whole server (single-threaded loop). A flush runs wslay_event_send
+ * until the staging buffer is full or wslay has nothing left, then writes the staging
+ * buffer with one send(). So every frame queued during a loop iteration (headers, payloads,
+ * pings, several events) leaves in one syscall per socket (issue 6), and wslay's habit of
+ * sending a frame header and its payload separately never meets Nagle (mhd-notes 1.3 d).
+ * Bytes the kernel refuses are copied into the session's pending buffer and written when the
+ * socket turns writable, before wslay is asked for more.
+ *
+ * Messages are queued with wslay_event_queue_fragmented_msg reading from our refcounted
+ * payload, so no per-recipient copy of the payload is made before the staging copy.
+ *
+ * Lifetime: a session is killed (session_kill) at most once: watch and timer gone, on_close
+ * called, wslay freed, socket given back to MHD. A kill requested from inside a wslay call
+ * (a protocol callback overflowing its own queue, say) is deferred until wslay returns.
+ * The struct itself stays until its last reference is dropped (ws_session_ref).
+ */
+#include "ws/ws.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <openssl/evp.h>
+#include <wslay/wslay.h>
+
+#define LOG_MODULE "ws"
+#include "base/err.h"
+#include "base/log.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "loop/loop.h"
+
+#include "base/banned.h"
+
+#define WS_STAGING_SIZE (64 * 1024)
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+struct ws_item {
+    struct ws_payload *payload;
+    size_t off;
+    struct ws_item *next;
+};
+
+struct ws_route_ctx {
+    struct ws_server *ws;
+    const struct ws_protocol *proto;
+    void *ctx;
+};
+
+struct ws_session {
+    struct ws_server *ws;
+    const struct ws_route_ctx *route;
+    uint64_t id;
+    int fd;
+    unsigned refs;
+    struct http_upgraded *up;
+    struct loop_watch *watch;
+    struct loop_timer *timer;
+    wslay_event_context_ptr ctx;
+    void *data;
+    char remote[48];
+
+    char *extra; /* bytes MHD read past the upgrade request (extra_in) */
+    size_t extra_len;
+    size_t extra_off;
+
+    struct ws_item *q_head; /* messages handed to wslay, not fully read by it yet */
+    struct ws_item *q_tail;
+    size_t queued_bytes;
+
+    char *pending; /* bytes wslay produced that the kernel has not taken */
+    size_t pending_len;
+    size_t pending_off;
+
+    unsigned missed_pongs;
+    bool awaiting_pong;
+    bool closing;    /* we queued a Close (or the peer did): no more sends */
+    bool dead;       /* killed */
+    bool kill;       /* kill requested while busy */
+    unsigned busy;   /* inside a wslay call */
+    bool dirty;      /* in the flush list */
+    uint32_t events; /* LOOP_* bits registered */
+    struct ws_session *prev;
+    struct ws_session *next;
+    struct ws_session *dirty_next;
+};
+
+struct ws_server {
+    struct loop *loop;
+    struct ws_config cfg;
+    struct ws_session *sessions;
+    size_t nsessions;
+    struct ws_session *dirty;
+    uint64_t next_id;
+    char *staging;
+    size_t staging_len;
+    char *text; /* NUL-terminated copy of an incoming text message */
+    struct ws_route_ctx **routes;
+    size_t nroutes;
+    struct http_upgrade_ops ops;
+};
+
+static void session_kill(struct ws_session *s);
+static void session_flush(struct ws_session *s);
+
+void ws_config_defaults(struct ws_config *cfg)
+{
+    cfg->ping_interval_ms = 30000;
+    cfg->missed_pongs_max = 2;
+    cfg->close_timeout_ms = 5000;
+    cfg->send_queue_max = 1024 * 1024;
+    cfg->recv_msg_max = 64 * 1024;
+}
+
+/* ---- wslay callbacks ---- */
+
+static ssize_t recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+                       void *user_data)
+{
+    (void)flags;
+    struct ws_session *s = user_data;
+    if (s->extra_off < s->extra_len) {
+        /* MHD's extra_in first: they precede anything still in the socket. */
+        size_t n = s->extra_len - s->extra_off;
+        n = n < len ? n : len;
+        memcpy(buf, s->extra + s->extra_off, n);
+        s->extra_off += n;
+        if (s->extra_off == s->extra_len) {
+            free(s->extra);
+            s->extra = NULL;
+            s->extra_len = s->extra_off = 0;
+        }
+        return (ssize_t)n;
+    }
+    ssize_t n = recv(s->fd, buf, len, 0);
+    if (n > 0) {
+        return n;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+    } else {
+        /* EOF or reset: the peer is gone. */
+        wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+    }
+    return -1;
+}
+
+static ssize_t send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+                       void *user_data)
+{
+    (void)flags;
+    struct ws_session *s = user_data;
+    struct ws_server *ws = s->ws;
+    size_t room = WS_STAGING_SIZE - ws->staging_len;
+    if (room == 0) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
+    size_t n = len < room ? len : room;
+    memcpy(ws->staging + ws->staging_len, data, n);
+    ws->staging_len += n;
+    return (ssize_t)n;
+}
+
+static ssize_t read_payload_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+                               const union wslay_event_msg_source *source, int *eof,
+                               void *user_data)
+{
+    (void)ctx;
+    struct ws_session *s = user_data;
+    struct ws_item *it = source->data;
+    size_t plen = ws_payload_len(it->payload);
+    size_t n = plen - it->off;
+    n = n < len ? n : len;
+    memcpy(buf, ws_payload_data(it->payload) + it->off, n);
+    it->off += n;
+    if (it->off == plen) {
+        *eof = 1;
+        /* wslay reads messages in queue order, so this is the head. */
+        BUG_ON(s->q_head != it);
+        s->q_head = it->next;
+        if (!s->q_head) {
+            s->q_tail = NULL;
+        }
+        s->queued_bytes -= plen;
+        ws_payload_unref(it->payload);
+        free(it);
+    }
+    return (ssize_t)n;
+}
+
+static void on_msg_recv_cb(wslay_event_context_ptr ctx,
+                           const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
+{
+    (void)ctx;
+    struct ws_session *s = user_data;
+    struct ws_server *ws = s->ws;
+    const struct ws_protocol *proto = s->route->proto;
+    switch (arg->opcode) {
+    case WSLAY_PONG:
+        s->awaiting_pong = false;
+        s->missed_pongs = 0;
+        break;
+    case WSLAY_CONNECTION_CLOSE:
+        /* wslay queues the Close reply itself; the session ends once it is sent. */
+        s->closing = true;
+        break;
+    case WSLAY_TEXT_FRAME:
+        if (!s->closing && proto->on_text) {
+            /* Protocols get a NUL-terminated copy (jansson and friends like that). */
+            memcpy(ws->text, arg->msg, arg->msg_length);
+            ws->text[arg->msg_length] = '\0';
+            proto->on_text(s, ws->text, arg->msg_length, s->route->ctx);
+        }
+        break;
+    case WSLAY_BINARY_FRAME:
+        if (!s->closing) {
+            if (proto->on_binary) {
+                proto->on_binary(s, arg->msg, arg->msg_length, s->route->ctx);
+            } else {
+                ws_session_close(s, WS_CLOSE_UNSUPPORTED, "binary messages not supported");
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+static const struct wslay_event_callbacks wslay_callbacks = {
+    .recv_callback = recv_cb,
+    .send_callback = send_cb,
+    .on_msg_recv_callback = on_msg_recv_cb,
+};
+
+/* ---- session lifecycle ---- */
+
+static void session_free(struct ws_session *s)
+{
+    free(s);
+}
+
+void ws_session_ref(struct ws_session *s)
+{
+    s->refs++;
+}
+
+void ws_session_unref(struct ws_session *s)
+{
+    if (s && --s->refs == 0) {
+        BUG_ON(!s->dead);
+        session_free(s);
+    }
+}
+
+/* Read while wslay wants to (it stops after a Close or a too-big message: watching the fd
+ * then would spin on a peer that keeps sending), write while bytes are pending. */
+static void update_interest(struct ws_session *s)
+{
+    uint32_t events = (wslay_event_want_read(s->ctx) ? LOOP_READ : 0) |
+                      (s->pending_off < s->pending_len ? LOOP_WRITE : 0);
+    if (events != s->events && loop_watch_modify(s->watch, events) == 0) {
+        s->events = events;
+    }
+}
+
+static void session_kill(struct ws_session *s)
+{
+    if (s->dead) {
+        return;
+    }
+    if (s->busy) {
+        s->kill = true; /* wslay is on the stack: finish when it returns */
+        return;
+    }
+    struct ws_server *ws = s->ws;
+    s->dead = true;
+    s->closing = true;
+    log_debug("msg=ws_closed conn=%" PRIu64, s->id);
+    loop_watch_remove(s->watch);
+    s->watch = NULL;
+    loop_timer_free(s->timer);
+    s->timer = NULL;
+    if (s->route->proto->on_close) {
+        s->route->proto->on_close(s, s->route->ctx);
+    }
+    wslay_event_context_free(s->ctx);
+    s->ctx = NULL;
+    while (s->q_head) {
+        struct ws_item *it = s->q_head;
+        s->q_head = it->next;
+        ws_payload_unref(it->payload);
+        free(it);
+    }
+    s->q_tail = NULL;
+    s->queued_bytes = 0;
+    free(s->pending);
+    s->pending = NULL;
+    s->pending_len = s->pending_off = 0;
+    free(s->extra);
+    s->extra = NULL;
+    /* The fd left our epoll above; now MHD closes it (never close() it ourselves). */
+    http_upgraded_close(s->up);
+    s->up = NULL;
+    if (s->prev) {
+        s->prev->next = s->next;
+    } else {
+        ws->sessions = s->next;
+    }
+    if (s->next) {
+        s->next->prev = s->prev;
+    }
+    ws->nsessions--;
+    ws_session_unref(s); /* the server's reference */
+}
+
+/* Ends the session if the close handshake is over or a kill was requested meanwhile. */
+static void session_settle(struct ws_session *s)
+{
+    if (s->dead) {
+        return;
+    }
+    if (s->kill) {
+        session_kill(s);
+        return;
+    }
+    if (!wslay_event_want_read(s->ctx) && !wslay_event_want_write(s->ctx) &&
+        s->pending_off == s->pending_len) {
+        session_kill(s);
+    }
+}
+
+static void mark_dirty(struct ws_session *s)
+{
+    if (!s->dirty && !s->dead) {
+        s->dirty = true;
+        s->dirty_next = s->ws->dirty;
+        s->ws->dirty = s;
+        ws_session_ref(s);
+    }
+}
+
+/* Writes what the kernel takes: pending bytes first, then fresh frames from wslay through
+ * the staging buffer, one send() per staging fill. */
+static void session_flush(struct ws_session *s)
+{
+    struct ws_server *ws = s->ws;
+    while (!s->dead) {
+        if (s->pending_off < s->pending_len) {
+            ssize_t n = send(s->fd, s->pending + s->pending_off, s->pending_len - s->pending_off,
+                             MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                    break;
+                }
+                session_kill(s);
+                return;
+            }
+            s->pending_off += (size_t)n;
+            if (s->pending_off < s->pending_len) {
+                break;
+            }
+            free(s->pending);
+            s->pending = NULL;
+            s->pending_len = s->pending_off = 0;
+        }
+        if (!wslay_event_want_write(s->ctx)) {
+            break;
+        }
+        ws->staging_len = 0;
+        s->busy++;
+        int rc = wslay_event_send(s->ctx);
+        s->busy--;
+        if (rc != 0) {
+            ws->staging_len = 0;
+            session_kill(s);
+            return;
+        }
+        size_t len = ws->staging_len;
+        ws->staging_len = 0;
+        if (len == 0) {
+            break;
+        }
+        ssize_t n = send(s->fd, ws->staging, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+                session_kill(s);
+                return;
+            }
+            n = 0;
+        }
+        if ((size_t)n < len) {
+            /* The kernel is full: keep the rest (wslay already counts it as sent). */
+            s->pending_len = len - (size_t)n;
+            s->pending = xmemdup(ws->staging + n, s->pending_len);
+            s->pending_off = 0;
+            break;
+        }
+    }
+    if (!s->dead) {
+        update_interest(s);
+        session_settle(s);
+    }
+}
+
+static void on_session_io(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)fd;
+    struct ws_session *s = arg;
+    ws_session_ref(s);
+    if (events & LOOP_WRITE) {
+        session_flush(s);
+    }
+    if (!s->dead && (events & (LOOP_READ | LOOP_ERROR | LOOP_HUP))) {
+        s->busy++;
+        int rc = wslay_event_recv(s->ctx);
+        s->busy--;
+        if (rc != 0) {
+            session_kill(s); /* EOF, reset or a broken frame */
+        } else {
+            session_flush(s); /* pongs, close replies, protocol answers */
+        }
+    }
+    ws_session_unref(s);
+}
+
+static void on_session_timer(struct loop *loop, struct loop_timer *t, void *arg)
+{
+    (void)loop;
+    struct ws_session *s = arg;
+    struct ws_server *ws = s->ws;
+    if (s->closing) {
+        log_info("msg=ws_close_timeout conn=%" PRIu64, s->id);
+        session_kill(s);
+        return;
+    }
+    if (s->awaiting_pong && ++s->missed_pongs >= ws->cfg.missed_pongs_max) {
+        log_info("msg=ws_ping_timeout conn=%" PRIu64 " missed=%u", s->id, s->missed_pongs);
+        ws_session_close(s, WS_CLOSE_POLICY, "ping timeout");
+        /* The peer is silent: send what the kernel takes and drop it without waiting. */
+        session_flush(s);
+        session_kill(s);
+        return;
+    }
+    struct wslay_event_msg ping = {.opcode = WSLAY_PING, .msg = NULL, .msg_length = 0};
+    if (wslay_event_queue_msg(s->ctx, &ping) == 0) {
+        s->awaiting_pong = true;
+        mark_dirty(s);
+    }
+    loop_timer_start(t, ws->cfg.ping_interval_ms);
+}
+
+static int prepare_cb(struct loop *loop, void *arg)
+{
+    (void)loop;
+    struct ws_server *ws = arg;
+    /* Everything queued during this iteration leaves now, one send() per socket. */
+    while (ws->dirty) {
+        struct ws_session *s = ws->dirty;
+        ws->dirty = s->dirty_next;
+        s->dirty = false;
+        s->dirty_next = NULL;
+        session_flush(s);
+        ws_session_unref(s);
+    }
+    return -1;
+}
+
+/* ---- session API ---- */
+
+uint64_t ws_session_id(const struct ws_session *s)
+{
+    return s->id;
+}
+
+void *ws_session_data(const struct ws_session *s)
+{
+    return s->data;
+}
+
+void ws_session_set_data(struct ws_session *s, void *data)
+{
+    s->data = data;
+}
+
+const char *ws_session_remote_addr(const struct ws_session *s)
+{
+    return s->remote;
+}
+
+bool ws_session_is_open(const struct ws_session *s)
+{
+    return !s->dead && !s->closing;
+}
+
+size_t ws_session_queued_bytes(const struct ws_session *s)
+{
+    return s->queued_bytes + (s->pending_len - s->pending_off);
+}
+
+int ws_session_send_text(struct ws_session *s, struct ws_payload *payload)
+{
+    if (!ws_session_is_open(s)) {
+        return HE_AGAIN;
+    }
+    size_t len = ws_payload_len(payload);
+    if (ws_session_queued_bytes(s) + len > s->ws->cfg.send_queue_max) {
+        log_warn("msg=ws_slow_consumer conn=%" PRIu64 " queued=%zu cap=%zu", s->id,
+                 ws_session_queued_bytes(s), s->ws->cfg.send_queue_max);
+        ws_session_close(s, WS_CLOSE_TRY_AGAIN, "send queue full");
+        /* It does not read: do not wait for its Close either. */
+        s->kill = true;
+        mark_dirty(s);
+        return HE_BUSY;
+    }
+    struct ws_item *it = xmalloc(sizeof(*it));
+    it->payload = ws_payload_ref(payload);
+    it->off = 0;
+    it->next = NULL;
+    struct wslay_event_fragmented_msg msg = {
+        .opcode = WSLAY_TEXT_FRAME,
+        .source = {.data = it},
+        .read_callback = read_payload_cb,
+    };
+    if (wslay_event_queue_fragmented_msg(s->ctx, &msg) != 0) {
+        ws_payload_unref(it->payload);
+        free(it);
+        return HE_AGAIN;
+    }
+    if (s->q_tail) {
+        s->q_tail->next = it;
+    } else {
+        s->q_head = it;
+    }
+    s->q_tail = it;
+    s->queued_bytes += len;
+    mark_dirty(s);
+    return 0;
+}
+
+int ws_session_send_copy(struct ws_session *s, const char *data, size_t len)
+{
+    struct ws_payload *p = ws_payload_new(data, len);
+    int rc = ws_session_send_text(s, p);
+    ws_payload_unref(p);
+    return rc;
+}
+
+void ws_session_close(struct ws_session *s, uint16_t code, const char *reason)
+{
+    if (s->dead || s->closing) {
+        return;
+    }
+    s->closing = true;
+    size_t rlen = reason ? strlen(reason) : 0;
+    if (rlen > 123) {
+        rlen = 123; /* a control frame payload is at most 125 bytes, 2 for the code */
+    }
+    wslay_event_queue_close(s->ctx, code, (const uint8_t *)reason, rlen);
+    loop_timer_start(s->timer, s->ws->cfg.close_timeout_ms);
+    mark_dirty(s);
+}
+
+/* ---- upgrade (http -> ws) ---- */
+
+static bool header_has_token(const char *value, const char *token)
+{
+    size_t tlen = strlen(token);
+    const char *p = value;
+    while (p && *p) {
+        while (*p == ' ' || *p == '\t' || *p == ',') {
+            p++;
+        }
+        size_t len = strcspn(p, ",");
+        size_t end = len;
+        while (end > 0 && (p[end - 1] == ' ' || p[end - 1] == '\t')) {
+            end--;
+        }
+        if (end == tlen && strncasecmp(p, token, tlen) == 0) {
+            return true;
+        }
+        p += len;
+    }
+    return false;
+}
+
+static int upgrade_check(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+    (void)ctx;
+    const char *upgrade = http_request_header(req, "Upgrade");
+    const char *connection = http_request_header(req, "Connection");
+    const char *version = http_request_header(req, "Sec-WebSocket-Version");
+    const char *key = http_request_header(req, "Sec-WebSocket-Key");
+    if (!upgrade || !header_has_token(upgrade, "websocket") || !connection ||
+        !header_has_token(connection, "upgrade") || !key) {
+        http_resp_error(resp, HE_INVAL, NULL, NULL, "WebSocket upgrade required");
+        return HE_INVAL;
+    }
+    if (!version || strcmp(version, "13") != 0) {
+        http_resp_error(resp, HE_INVAL, NULL, NULL, "Unsupported WebSocket version");
+        http_resp_header(resp, "Sec-WebSocket-Version", "13");
+        return HE_INVAL;
+    }
+    /* The key is 16 random bytes in base64 (RFC 6455 4.1): 24 characters. */
+    if (strlen(key) != 24) {
+        http_resp_error(resp, HE_INVAL, NULL, NULL, "Bad Sec-WebSocket-Key");
+        return HE_INVAL;
+    }
+    char buf[24 + sizeof(WS_GUID)];
+    memcpy(buf, key, 24);
+    memcpy(buf + 24, WS_GUID, sizeof(WS_GUID) - 1);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(buf, 24 + sizeof(WS_GUID) - 1, md, &mdlen, EVP_sha1(), NULL) != 1 ||
+        mdlen != 20) {
+        return HE_INTERNAL;
+    }
+    unsigned char accept[32];
+    EVP_EncodeBlock(accept, md, 20);
+    http_resp_upgrade(resp);
+    http_resp_header(resp, "Upgrade", "websocket");
+    http_resp_header(resp, "Sec-WebSocket-Accept", (const char *)accept);
+    return 0;
+}
+
+static void upgrade_open(void *ctx, const struct http_request *req, struct http_upgraded *up,
+                         int fd, const char *extra, size_t extra_len)
+{
+    struct ws_route_ctx *rc = ctx;
+    struct ws_server *ws = rc->ws;
+    struct ws_session *s = xcalloc(1, sizeof(*s));
+    s->ws = ws;
+    s->route = rc;
+    s->id = ++ws->next_id;
+    s->fd = fd;
+    s->refs = 1;
+    s->up = up;
+    snprintf(s->remote, sizeof(s->remote), "%s", http_request_remote_addr(req));
+    if (extra_len > 0) {
+        s->extra = xmemdup(extra, extra_len);
+        s->extra_len = extra_len;
+    }
+    if (wslay_event_context_server_init(&s->ctx, &wslay_callbacks, s) != 0) {
+        log_err("msg=wslay_init_failed");
+        http_upgraded_close(up);
+        free(s->extra);
+        free(s);
+        return;
+    }
+    wslay_event_config_set_max_recv_msg_length(s->ctx, ws->cfg.recv_msg_max);
+    s->events = LOOP_READ;
+    s->watch = loop_watch_fd(ws->loop, fd, s->events, on_session_io, s);
+    if (!s->watch) {
+        wslay_event_context_free(s->ctx);
+        http_upgraded_close(up);
+        free(s->extra);
+        free(s);
+        return;
+    }
+    s->timer = loop_timer_new(ws->loop, on_session_timer, s);
+    loop_timer_start(s->timer, ws->cfg.ping_interval_ms);
+    s->next = ws->sessions;
+    if (ws->sessions) {
+        ws->sessions->prev = s;
+    }
+    ws->sessions = s;
+    ws->nsessions++;
+    log_debug("msg=ws_open conn=%" PRIu64 " req=%" PRIu64 " remote=%s", s->id, http_request_id(req),
+              s->remote);
+
+    ws_session_ref(s);
+    if (rc->proto->on_open) {
+        rc->proto->on_open(s, req, rc->ctx);
+    }
+    if (!s->dead && s->extra) {
+        /* Frames that came with the handshake are not in the socket: epoll will not report
+         * them, so read them now. */
+        on_session_io(ws->loop, fd, LOOP_READ, s);
+    }
+    ws_session_unref(s);
+}
+
+/* ---- server ---- */
+
+struct ws_server *ws_server_new(struct loop *loop, const struct ws_config *cfg)
+{
+    struct ws_server *ws = xcalloc(1, sizeof(*ws));
+    ws->loop = loop;
+    ws->cfg = *cfg;
+    if (ws->cfg.missed_pongs_max == 0) {
+        ws->cfg.missed_pongs_max = 1;
+    }
+    ws->staging = xmalloc(WS_STAGING_SIZE);
+    ws->text = xmalloc(ws->cfg.recv_msg_max + 1);
+    ws->ops.check = upgrade_check;
+    ws->ops.open = upgrade_open;
+    loop_prepare_add(loop, prepare_cb, ws);
+    return ws;
+}
+
+int ws_route_add(struct ws_server *ws, struct http_router *router, const char *pattern,
+                 const struct ws_protocol *proto, void *ctx)
+{
+    struct ws_route_ctx *rc = xcalloc(1, sizeof(*rc));
+    rc->ws = ws;
+    rc->proto = proto;
+    rc->ctx = ctx;
+    if (!http_route_add_upgrade(router, pattern, &ws->ops, rc)) {
+        free(rc);
+        return HE_INVAL;
+    }
+    ws->routes = xreallocarray(ws->routes, ws->nroutes + 1, sizeof(*ws->routes));
+    ws->routes[ws->nroutes++] = rc;
+    return 0;
+}
+
+void ws_server_close_all(struct ws_server *ws, uint16_t code, const char *reason)
+{
+    for (struct ws_session *s = ws->sessions; s; s = s->next) {
+        ws_session_close(s, code, reason);
+    }
+}
+
+size_t ws_server_session_count(const struct ws_server *ws)
+{
+    return ws->nsessions;
+}
+
+void ws_server_free(struct ws_server *ws)
+{
+    if (!ws) {
+        return;
+    }
+    while (ws->sessions) {
+        session_kill(ws->sessions);
+    }
+    while (ws->dirty) {
+        struct ws_session *s = ws->dirty;
+        ws->dirty = s->dirty_next;
+        ws_session_unref(s);
+    }
+    loop_prepare_remove(ws->loop, prepare_cb, ws);
+    for (size_t i = 0; i < ws->nroutes; i++) {
+        free(ws->routes[i]);
+    }
+    free(ws->routes);
+    free(ws->staging);
+    free(ws->text);
+    free(ws);
+}

@@ -90,7 +90,6 @@ wait_listen() {
   return 1
 }
 
-free_port() { . bench/peers/common.sh; peer_free_port; }
 
 # scenarios TARGET PORT PID PROTO-ARGS...: the same runs for every target
 scenarios() {
@@ -170,21 +169,33 @@ for target in $targets; do
       hport=$(awk -F: '/listening/{print $2}' "$tmp/mock.out")
     else
       hd="$tmp/huard-data"; mkdir -p "$hd"
-      hport=$(free_port)
       # Users are provisioned before the server starts, with the password on stdin.
       if ! echo pw | "$HUARD" user add u0 --data "$hd" >>"$log" 2>&1; then
         echo "bench: 'huard user add' is not available yet: Huard column n/a" >&2
         res["fanout-${fan_sizes%% *}-rate|huard"]="n/a (API not built yet)"; continue
       fi
+      t0=$(date +%s)
       for ((i = 1; i < max_users; i++)); do
         echo pw | "$HUARD" user add "u$i" --data "$hd" >>"$log" 2>&1 || {
           echo "bench: provisioning u$i failed" >&2; break; }
       done
-      (exec "$HUARD" serve --listen "127.0.0.1:$hport" --data "$hd" >>"$log" 2>&1) &
+      echo "bench: provisioned $max_users Huard users in $(( $(date +%s) - t0 )) s" >&2
+      # Port 0: the server picks a free port and logs it (msg=listening addr=...).
+      (exec "$HUARD" serve --listen 127.0.0.1:0 --data "$hd" --log_level warn \
+        --admin_password "bench-$RANDOM$RANDOM" --max_room_members "$((max_users + 10))" \
+        --connection_limit 20000 > "$tmp/huard.log" 2>&1) &
       hpid=$!; started+=("pid $hpid")
-      if ! wait_listen "$hport" 30; then
-        echo "bench: huard serve did not listen on 127.0.0.1:$hport: Huard column n/a" >&2
-        res["fanout-${fan_sizes%% *}-rate|huard"]="n/a (API not built yet)"; continue
+      hport=""
+      for ((i = 0; i < 300; i++)); do
+        hport=$(grep -o 'msg=listening addr=http://127.0.0.1:[0-9]*' "$tmp/huard.log" | grep -o '[0-9]*$' || true)
+        [ -n "$hport" ] && break
+        kill -0 "$hpid" 2>/dev/null || break
+        sleep 0.1
+      done
+      if [ -z "$hport" ]; then
+        echo "bench: huard serve did not start: Huard column n/a" >&2
+        tail -5 "$tmp/huard.log" >&2
+        res["fanout-${fan_sizes%% *}-rate|huard"]="n/a (server did not start)"; continue
       fi
     fi
     scenarios huard "$hport" "$hpid" --proto huard

@@ -180,10 +180,11 @@ for target in $targets; do
           echo "bench: provisioning u$i failed" >&2; break; }
       done
       echo "bench: provisioned $max_users Huard users in $(( $(date +%s) - t0 )) s" >&2
-      # Port 0: the server picks a free port and logs it (msg=listening addr=...).
+      # Port 0: the server picks a free port and logs it (msg=listening addr=...). Rooms are
+      # created with all members in one POST: --max_body fits 10,000 members.
       (exec "$HUARD" serve --listen 127.0.0.1:0 --data "$hd" --log_level warn \
         --admin_password "bench-$RANDOM$RANDOM" --max_room_members "$((max_users + 10))" \
-        --connection_limit 20000 > "$tmp/huard.log" 2>&1) &
+        --connection_limit 20000 --max_body 1m > "$tmp/huard.log" 2>&1) &
       hpid=$!; started+=("pid $hpid")
       hport=""
       for ((i = 0; i < 300; i++)); do

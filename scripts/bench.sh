@@ -26,11 +26,11 @@ case "$mode" in
   quick)
     fan_sizes="100"; fan_msgs=100; fan_rate=50
     rooms_users=200; rooms_n=20; rooms_msgs=200
-    idle_n=500; wrk_secs=5 ;;
+    idle_n=500; wrk_secs=5; drain=30 ;;
   full)
     fan_sizes="100 1000 5000"; fan_msgs=1000; fan_rate=10
     rooms_users=10000; rooms_n=1000; rooms_msgs=10000
-    idle_n=10000; wrk_secs=30 ;;
+    idle_n=10000; wrk_secs=30; drain=120 ;;
   *) echo "bench: BENCH must be quick or full" >&2; exit 2 ;;
 esac
 max_users=$idle_n
@@ -94,7 +94,8 @@ wait_listen() {
 # scenarios TARGET PORT PID PROTO-ARGS...: the same runs for every target
 scenarios() {
   local target=$1 port=$2 pid=$3; shift 3
-  local common=(--port "$port" --server-pid "$pid" --label "$target" "$@")
+  # A slow server gets time to drain its queues after the last send (then INCOMPLETE).
+  local common=(--port "$port" --server-pid "$pid" --label "$target" --drain-timeout "$drain" "$@")
   local n first=1 sess=()
   for n in $fan_sizes; do
     sess=()

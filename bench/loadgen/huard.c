@@ -408,18 +408,22 @@ static void *poster_main(void *arg)
             break;
         }
         if (finished < total) {
-            int64_t due = next < total && run->o.rate > 0
-                              ? t0 + (int64_t)((double)next * 1e9 / run->o.rate)
-                              : INT64_MAX;
+            /* When the next post may start: now at full speed, on schedule at a fixed rate,
+             * never once all are started. All in-flight posts may have completed in the
+             * perform above, so "nothing running" must not mean "wait forever". */
+            int64_t due = INT64_MAX;
+            if (next < total) {
+                due = run->o.rate > 0 ? t0 + (int64_t)((double)next * 1e9 / run->o.rate) : 0;
+            }
             if (running == 0) {
                 sleep_until(due);
             } else {
                 /* wake for the next response or the next due post, whichever comes first */
                 int64_t wait_ms = (due - lg_now_ns()) / 1000000;
-                int tmo = due == INT64_MAX ? 100
-                                           : (int)(wait_ms < 0     ? 0
-                                                   : wait_ms > 100 ? 100
-                                                                   : wait_ms);
+                int tmo = wait_ms < 0 ? 0 : wait_ms > 100 ? 100 : (int)wait_ms;
+                if (running >= conc) {
+                    tmo = 100; /* full: only a response can let the next post start */
+                }
                 curl_multi_poll(m, NULL, 0, tmo, NULL);
             }
         }

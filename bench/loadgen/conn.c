@@ -56,6 +56,12 @@ void lg_conn_kill(struct lg_conn *c, const char *why)
     if (c->state == LG_C_DEAD) {
         return;
     }
+    if (c->in_wslay) {
+        if (!c->kill_why) {
+            c->kill_why = why;
+        }
+        return;
+    }
     struct lg_run *run = c->run;
     if (c->state == LG_C_READY) {
         run->n_ready--;
@@ -180,6 +186,9 @@ static void ws_on_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_o
 {
     (void)ctx;
     struct lg_conn *c = user;
+    if (c->kill_why) {
+        return; /* closing: the rest of this read is not ours to act on */
+    }
     if (a->opcode != WSLAY_TEXT_FRAME && a->opcode != WSLAY_BINARY_FRAME) {
         if (a->opcode == WSLAY_CONNECTION_CLOSE) {
             char why[64];
@@ -201,6 +210,35 @@ static const struct wslay_event_callbacks ws_callbacks = {
     .genmask_callback = ws_genmask_cb,
     .on_msg_recv_callback = ws_on_msg_cb,
 };
+
+/* wslay_event_recv/send with our callbacks guarded: a kill requested from inside a callback
+ * runs here, after wslay returned. 0 if the connection lives on, -1 if it was closed. */
+static int ws_recv(struct lg_conn *c)
+{
+    c->in_wslay = 1;
+    int r = wslay_event_recv(c->ws);
+    c->in_wslay = 0;
+    if (c->kill_why || r != 0) {
+        lg_conn_kill(c, c->kill_why ? c->kill_why : "websocket read error");
+        return -1;
+    }
+    return 0;
+}
+
+static int ws_send(struct lg_conn *c)
+{
+    if (!wslay_event_want_write(c->ws)) {
+        return 0;
+    }
+    c->in_wslay = 1;
+    int r = wslay_event_send(c->ws);
+    c->in_wslay = 0;
+    if (c->kill_why || r != 0) {
+        lg_conn_kill(c, c->kill_why ? c->kill_why : "websocket write error");
+        return -1;
+    }
+    return 0;
+}
 
 int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len)
 {
@@ -333,9 +371,7 @@ static void read_upgrade(struct lg_conn *c)
         lg_huard_on_open(c);
     }
     if (c->state != LG_C_DEAD && c->in_off < c->in_len) {
-        if (wslay_event_recv(c->ws) != 0) {
-            lg_conn_kill(c, "websocket read error");
-        }
+        ws_recv(c);
     }
 }
 
@@ -399,15 +435,10 @@ static void conn_event(struct lg_conn *c, uint32_t events)
         if (!c->ws) {
             limit_io(c, events);
         } else {
-            if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && wslay_event_recv(c->ws) != 0) {
-                lg_conn_kill(c, "websocket read error");
+            if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) && ws_recv(c) != 0) {
                 return;
             }
-            if (c->state == LG_C_DEAD) {
-                return;
-            }
-            if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0) {
-                lg_conn_kill(c, "websocket write error");
+            if (ws_send(c) != 0) {
                 return;
             }
             if (!wslay_event_want_read(c->ws) && !wslay_event_want_write(c->ws)) {
@@ -436,8 +467,7 @@ void lg_conn_flush(struct lg_conn *c)
         return;
     }
     if (c->ws) {
-        if (wslay_event_want_write(c->ws) && wslay_event_send(c->ws) != 0) {
-            lg_conn_kill(c, "websocket write error");
+        if (ws_send(c) != 0) {
             return;
         }
     } else {

@@ -53,6 +53,10 @@ struct lg_conn {
     int step; /* protocol sub-state, see huard.c / xmpp.c */
     uint32_t ev_mask;
     wslay_event_context_ptr ws;
+    /* Set while wslay is calling us back: a kill then only records its reason, and the
+     * caller of wslay frees the context once wslay has returned. */
+    int in_wslay;
+    const char *kill_why;
     /* Bytes read before the WebSocket layer took over (HTTP response, then leftover frames
      * that arrived in the same segment as the 101, e.g. websocketd's "init"). */
     char *in;

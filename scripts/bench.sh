@@ -109,12 +109,14 @@ scenarios() {
       mkdir -p bench/results
       perf record -g -p "$pid" -o "$tmp/perf-$target.data" >/dev/null 2>&1 &
       perf_pid=$!
+      sleep 1   # perf has no readiness signal; a profile only, never a measured figure
     fi
     run_lg "fanout-$n-full" "$target" --scenario fanout --members "$n" --messages "$fan_msgs" \
       --rate 0 --inflight 8 --max-time 900 --setup-timeout 600 "${common[@]}"
     if [ -n "$perf_pid" ]; then
       kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null
-      perf report -i "$tmp/perf-$target.data" --stdio --no-children --percent-limit 1 \
+      perf report -i "$tmp/perf-$target.data" --stdio --no-children -g none --percent-limit 0.5 \
+        --sort dso,symbol \
         > "bench/results/perf-$target-fanout-$n.txt" 2>/dev/null
       echo "bench: profile in bench/results/perf-$target-fanout-$n.txt" >&2
     fi

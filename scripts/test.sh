@@ -28,5 +28,5 @@ if compgen -G "tests/interop/*.test.js" >/dev/null; then
 fi
 [ -x scripts/fuzz-replay.sh ] && stage "fuzz corpora replay" scripts/fuzz-replay.sh
 
-echo "test stages: ${passed} passed, ${failed} failed"
+echo "stages: ${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ] || { echo "failed: ${failed_names[*]}"; exit 1; }

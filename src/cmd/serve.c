@@ -1,12 +1,11 @@
 /*
- * serve: `huard serve`, the chat server. Wiring only: options, loop, worker pool, router,
- * HTTP server, WebSocket sessions, the status routes; then run until SIGTERM/SIGINT, drain
- * and free everything (LeakSanitizer must find nothing at exit).
+ * serve: `huard serve`, the chat server. Wiring only: configuration (base/config.h), the
+ * store, first-start bootstrap, loop, worker pool, router, HTTP server, WebSocket sessions,
+ * the event bus and the API modules (auth, chatd, websocketd, which share struct app); then
+ * run until SIGTERM/SIGINT, drain and free everything (LeakSanitizer must find nothing at exit).
  *
- * Options: until base/config.{c,h} lands on main, a small parser here reads the same names
- * that its table defines (flags --name / --name=value with '-' or '_', HUARD_NAME in the
- * environment, flags winning), so that switching to config_load() changes no command line.
- * Test-only switch: HUARD_TEST_HOOKS=1 enables the echo protocol's flood op (ws/echo.h).
+ * Test-only switch: HUARD_TEST_HOOKS=1 enables the test routes and the echo protocol's flood
+ * op (ws/echo.h).
  */
 #include "cmd/cmd.h"
 
@@ -23,8 +22,13 @@
 #include <jansson.h>
 
 #define LOG_MODULE "serve"
+#include "api/app.h"
+#include "base/config.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/bootstrap.h"
+#include "events/bus.h"
+#include "events/relay.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -32,12 +36,15 @@
 #include "http/static.h"
 #include "loop/loop.h"
 #include "loop/pool.h"
+#include "store/store.h"
 #include "ws/echo.h"
 #include "ws/ws.h"
 
 #include "base/banned.h"
 
 #define DRAIN_TIMEOUT_MS 5000
+/* Test hooks only: the echo WebSocket protocol of the transport's tests (ws/echo.h). */
+#define SERVE_TEST_WS_PATH "/api/huard/1.0/test/ws/"
 
 struct serve_opts {
     char listen[96];
@@ -51,12 +58,17 @@ struct serve_opts {
 
 struct server {
     struct serve_opts opts;
+    struct config cfg;
+    struct store *store;
+    struct bus *bus;
+    struct app app; /* what the API modules share (api/app.h) */
     struct loop *loop;
     struct pool *pool;
     struct http_router *router;
     struct http_server *http;
     struct ws_server *ws;
     struct ws_echo *echo;
+    struct relay *relay; /* PostgreSQL only: events of the other instances */
     struct loop_timer *drain_timer;
     bool stopping;
 };
@@ -66,274 +78,104 @@ static void usage(FILE *out)
     fprintf(out, "usage: huard serve [options]\n"
                  "\n"
                  "Runs the chat server: REST, WebSocket and web UI on one port.\n"
-                 "\n"
-                 "options (also HUARD_<NAME> in the environment, e.g. HUARD_LISTEN):\n"
-                 "  --listen ADDR:PORT        address to listen on (default 127.0.0.1:9500;\n"
-                 "                            port 0 picks a free port)\n"
-                 "  --data DIR                data folder (default ./data)\n"
-                 "  --database URL            database: a SQLite path or postgresql:// URL\n"
-                 "                            (default: DIR/huard.db)\n"
-                 "  --workers N               worker threads (default 0 = 2 x cores)\n"
-                 "  --max-body SIZE           request body cap, 413 past it (default 64k)\n"
-                 "  --max-header SIZE         request header block cap, 431 (default 8k)\n"
-                 "  --max-uri SIZE            request URI cap, 414 (default 4k)\n"
-                 "  --connection-limit N      concurrent connections (default 20000)\n"
-                 "  --ws-ping-interval TIME   WebSocket ping period (default 30s)\n"
-                 "  --ws-queue-max SIZE       WebSocket send queue per session (default 1m)\n"
-                 "  --ws-max-message SIZE     largest WebSocket message accepted (default 64k)\n"
-                 "  --log-level LEVEL         err, warn, info or debug (default info)\n"
-                 "  -h, --help                show this help\n");
+                 "Each option is also read from HUARD_<NAME> in the environment and from\n"
+                 "the --config file; flags win. --print-config shows the values in force.\n"
+                 "\n");
+    config_usage(out);
 }
 
-/* ---- interim option parsing (replaced by base/config when it lands) ---- */
+/* ---- configuration ---- */
 
-static int parse_size(const char *s, size_t *out)
+/* Splits "host:port" or "[v6]:port" into the HTTP config ("localhost" binds 127.0.0.1). */
+static int listen_from_config(const char *addr, struct http_config *http)
 {
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) {
+    uint16_t port = 0;
+    if (config_addr_split(addr, http->listen_host, sizeof(http->listen_host), &port) != 0) {
         return HE_CONFIG;
     }
-    unsigned long long mult = 1;
-    if (*end == 'k' || *end == 'K') {
-        mult = 1024;
-    } else if (*end == 'm' || *end == 'M') {
-        mult = 1024 * 1024;
-    } else if (*end == 'g' || *end == 'G') {
-        mult = 1024ull * 1024 * 1024;
-    } else if (*end != '\0') {
-        return HE_CONFIG;
-    }
-    if (mult > 1 && end[1] != '\0' && strcasecmp(end + 1, "b") != 0 &&
-        strcasecmp(end + 1, "ib") != 0) {
-        return HE_CONFIG;
-    }
-    *out = (size_t)(v * mult);
-    return 0;
-}
-
-static int parse_duration_ms(const char *s, unsigned *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s) {
-        return HE_CONFIG;
-    }
-    unsigned long long ms;
-    if (strcmp(end, "ms") == 0) {
-        ms = v;
-    } else if (strcmp(end, "s") == 0 || *end == '\0') {
-        ms = v * 1000;
-    } else if (strcmp(end, "m") == 0) {
-        ms = v * 60000;
-    } else {
-        return HE_CONFIG;
-    }
-    if (ms == 0 || ms > 86400000ull) {
-        return HE_CONFIG;
-    }
-    *out = (unsigned)ms;
-    return 0;
-}
-
-static int parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max) {
-        return HE_CONFIG;
-    }
-    *out = (unsigned)v;
-    return 0;
-}
-
-/* Splits "host:port" or "[v6]:port". */
-static int parse_listen(const char *s, struct http_config *http)
-{
-    const char *colon = NULL;
-    const char *host = s;
-    size_t hlen;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (!close || close[1] != ':') {
-            return HE_CONFIG;
-        }
-        host = s + 1;
-        hlen = (size_t)(close - host);
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon) {
-            return HE_CONFIG;
-        }
-        hlen = (size_t)(colon - s);
-    }
-    unsigned port = 0;
-    if (hlen == 0 || hlen >= sizeof(http->listen_host) || parse_uint(colon + 1, 65535, &port)) {
-        return HE_CONFIG;
-    }
-    memcpy(http->listen_host, host, hlen);
-    http->listen_host[hlen] = '\0';
     if (strcmp(http->listen_host, "localhost") == 0) {
         snprintf(http->listen_host, sizeof(http->listen_host), "127.0.0.1");
     }
-    http->listen_port = (uint16_t)port;
+    http->listen_port = port;
     return 0;
 }
 
-static int set_option(struct serve_opts *o, const char *name, const char *value)
+/* 0, 1 when --help or --print-config was served, 2 on a usage error (printed). */
+static int load_options(struct serve_opts *o, struct config *cfg, int argc, char **argv)
 {
-    unsigned u = 0;
-    size_t sz = 0;
-    if (strcmp(name, "listen") == 0) {
-        if (parse_listen(value, &o->http) != 0) {
-            return HE_CONFIG;
-        }
-        snprintf(o->listen, sizeof(o->listen), "%s", value);
-        return 0;
+    char *err = NULL;
+    int first = argc;
+    if (config_load(cfg, argc, argv, NULL, &first, &err) != 0) {
+        fprintf(stderr, "huard serve: %s\n", err ? err : "invalid configuration");
+        free(err);
+        return 2;
     }
-    if (strcmp(name, "data") == 0) {
-        return (size_t)snprintf(o->data, sizeof(o->data), "%s", value) < sizeof(o->data) && value[0]
-                   ? 0
-                   : HE_CONFIG;
+    if (cfg->help) {
+        usage(stdout);
+        return 1;
     }
-    if (strcmp(name, "database") == 0) {
-        return (size_t)snprintf(o->database, sizeof(o->database), "%s", value) < sizeof(o->database)
-                   ? 0
-                   : HE_CONFIG;
+    if (cfg->print_config) {
+        config_print(cfg, stdout);
+        return 1;
     }
-    if (strcmp(name, "workers") == 0) {
-        return parse_uint(value, 1024, &o->workers);
+    if (first < argc) {
+        fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
+        return 2;
     }
-    if (strcmp(name, "connection_limit") == 0) {
-        if (parse_uint(value, 1000000, &u) || u == 0) {
-            return HE_CONFIG;
-        }
-        o->http.connection_limit = u;
-        return 0;
+    if (listen_from_config(cfg->listen, &o->http) != 0) {
+        fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", cfg->listen);
+        return 2;
     }
-    if (strcmp(name, "max_body") == 0 || strcmp(name, "max_header") == 0 ||
-        strcmp(name, "max_uri") == 0 || strcmp(name, "ws_queue_max") == 0 ||
-        strcmp(name, "ws_max_message") == 0) {
-        if (parse_size(value, &sz) || sz == 0) {
-            return HE_CONFIG;
-        }
-        if (strcmp(name, "max_body") == 0) {
-            o->http.body_max = sz;
-        } else if (strcmp(name, "max_header") == 0) {
-            o->http.header_max = sz;
-        } else if (strcmp(name, "max_uri") == 0) {
-            o->http.uri_max = sz;
-        } else if (strcmp(name, "ws_queue_max") == 0) {
-            o->ws.send_queue_max = sz;
-        } else {
-            o->ws.recv_msg_max = sz;
-        }
-        return 0;
+    log_level = cfg->log_level;
+    snprintf(o->listen, sizeof(o->listen), "%s", cfg->listen);
+    if ((size_t)snprintf(o->data, sizeof(o->data), "%s", cfg->data) >= sizeof(o->data) ||
+        !cfg->data[0]) {
+        fprintf(stderr, "huard serve: option 'data': invalid folder '%s'\n", cfg->data);
+        return 2;
     }
-    if (strcmp(name, "ws_ping_interval") == 0) {
-        return parse_duration_ms(value, &o->ws.ping_interval_ms);
+    int n = cfg->database[0]
+                ? snprintf(o->database, sizeof(o->database), "%s", cfg->database)
+                : snprintf(o->database, sizeof(o->database), "%s/%s", cfg->data, STORE_SQLITE_FILE);
+    if ((size_t)n >= sizeof(o->database)) {
+        fprintf(stderr, "huard serve: option 'database': too long\n");
+        return 2;
     }
-    if (strcmp(name, "log_level") == 0) {
-        int lvl = log_level_parse(value);
-        if (lvl < 0) {
-            return HE_CONFIG;
-        }
-        log_level = lvl;
-        return 0;
-    }
-    return HE_INVAL; /* unknown */
-}
-
-static const char *const option_names[] = {
-    "listen",       "data",           "database",         "workers",
-    "max_body",     "max_header",     "max_uri",          "connection_limit",
-    "ws_queue_max", "ws_max_message", "ws_ping_interval", "log_level",
-};
-
-/* 0, 1 when --help was asked, 2 on a usage error (printed). */
-static int parse_options(struct serve_opts *o, int argc, char **argv)
-{
-    for (size_t i = 0; i < HU_ARRAY_LEN(option_names); i++) {
-        char env[64];
-        snprintf(env, sizeof(env), "HUARD_%s", option_names[i]);
-        for (char *p = env; *p; p++) {
-            if (*p >= 'a' && *p <= 'z') {
-                *p = (char)(*p - 'a' + 'A');
-            }
-        }
-        const char *v = getenv(env);
-        if (v && set_option(o, option_names[i], v) != 0) {
-            fprintf(stderr, "env %s: option '%s': invalid value '%s'\n", env, option_names[i], v);
-            return 2;
-        }
-    }
+    o->workers = (unsigned)config_worker_count(cfg);
+    o->http.connection_limit = (unsigned)cfg->connection_limit;
+    o->http.body_max = cfg->max_body;
+    o->http.header_max = cfg->max_header;
+    o->http.uri_max = cfg->max_uri;
+    o->ws.ping_interval_ms = (unsigned)cfg->ws_ping_interval_ms;
+    o->ws.send_queue_max = cfg->ws_queue_max;
+    o->ws.recv_msg_max = cfg->ws_max_message;
     const char *hooks = getenv("HUARD_TEST_HOOKS");
     o->test_hooks = hooks && strcmp(hooks, "1") == 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-            return 1;
-        }
-        if (strncmp(arg, "--", 2) != 0) {
-            fprintf(stderr, "huard serve: unexpected argument '%s'\n", arg);
-            return 2;
-        }
-        char name[64];
-        const char *value = NULL;
-        const char *eq = strchr(arg + 2, '=');
-        size_t nlen = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
-        if (nlen == 0 || nlen >= sizeof(name)) {
-            fprintf(stderr, "huard serve: bad option '%s'\n", arg);
-            return 2;
-        }
-        memcpy(name, arg + 2, nlen);
-        name[nlen] = '\0';
-        for (char *p = name; *p; p++) {
-            if (*p == '-') {
-                *p = '_';
-            }
-        }
-        if (eq) {
-            value = eq + 1;
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            fprintf(stderr, "--%s: option '%s': missing value\n", name, name);
-            return 2;
-        }
-        int rc = set_option(o, name, value);
-        if (rc == HE_INVAL) {
-            fprintf(stderr, "huard serve: unknown option '--%s'\n", name);
-            return 2;
-        }
-        if (rc != 0) {
-            fprintf(stderr, "--%s: option '%s': invalid value '%s'\n", name, name, value);
-            return 2;
-        }
-    }
     return 0;
+}
+
+/* ---- store and first start ---- */
+
+static int open_store(struct server *srv)
+{
+    struct store_options sopts = {0};
+    sopts.sync =
+        srv->cfg.sqlite_synchronous == CONFIG_SYNC_NORMAL ? STORE_SYNC_NORMAL : STORE_SYNC_FULL;
+    int rc = store_open(srv->opts.database, &sopts, &srv->store);
+    if (rc < 0) {
+        log_err("msg=store_open_failed backend=%s err=%s",
+                strncmp(srv->opts.database, "postgres", 8) == 0 ? "postgresql" : "sqlite",
+                he_name(rc));
+        return rc;
+    }
+    /* Default tenant, the stack uuid every instance shares, the admin user. */
+    rc = bootstrap_first_start(srv->store, &srv->cfg, srv->app.stack_uuid);
+    if (rc < 0) {
+        log_err("msg=bootstrap_failed err=%s", he_name(rc));
+    }
+    return rc;
 }
 
 /* ---- routes of the server itself ---- */
-
-/* GET /api/chatd/1.0/status (wazo-api.md 3.8). Wazo requires the ACL chatd.status.read;
- * issue 5 adds the token check when auth exists. Until then it answers anyone. */
-static int status_chatd(const struct http_request *req, struct http_response *resp, void *ctx)
-{
-    (void)req;
-    (void)ctx;
-    /* The body never changes: rendered once, copied per answer. */
-    static const char body[] = "{\"rest_api\":{\"status\":\"ok\"},\"bus_consumer\":{\"status\":"
-                               "\"ok\"},\"presence_initialization\":{\"status\":\"ok\"},"
-                               "\"master_tenant\":{\"status\":\"ok\"}}";
-    http_resp_bytes(resp, 200, "application/json", body, sizeof(body) - 1);
-    return 0;
-}
 
 /* GET /api/huard/1.0/status: unauthenticated readiness probe for load balancers. */
 static int status_huard(const struct http_request *req, struct http_response *resp, void *ctx)
@@ -415,15 +257,34 @@ static int add_routes(struct server *srv)
             return HE_INTERNAL;
         }
     }
-    if (!http_route_add(srv->router, "GET", "/api/chatd/1.0/status", status_chatd, srv,
-                        HTTP_ROUTE_INLINE) ||
-        !http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,
+    if (!http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,
                         HTTP_ROUTE_INLINE)) {
         return HE_INTERNAL;
     }
-    srv->echo = ws_echo_add(srv->ws, srv->router, "/api/websocketd/", srv->opts.test_hooks);
-    if (!srv->echo) {
-        return HE_INTERNAL;
+    struct app *app = &srv->app;
+    app->cfg = &srv->cfg;
+    app->store = srv->store;
+    app->loop = srv->loop;
+    app->pool = srv->pool;
+    app->bus = srv->bus;
+    app->ws = srv->ws;
+    int rc = api_auth_register(srv->router, app);
+    if (rc == 0) {
+        rc = api_chatd_register(srv->router, app);
+    }
+    if (rc == 0) {
+        rc = api_websocketd_register(srv->router, app);
+    }
+    if (rc != 0) {
+        log_err("msg=api_register_failed err=%s", he_name(rc));
+        return rc;
+    }
+    if (srv->opts.test_hooks) {
+        /* The transport's own protocol, for its tests; websocketd v2 owns /api/websocketd/. */
+        srv->echo = ws_echo_add(srv->ws, srv->router, SERVE_TEST_WS_PATH, true);
+        if (!srv->echo) {
+            return HE_INTERNAL;
+        }
     }
     return 0;
 }
@@ -492,6 +353,8 @@ static void server_teardown(struct server *srv)
     }
     loop_timer_free(srv->drain_timer);
     srv->drain_timer = NULL;
+    relay_free(srv->relay);
+    srv->relay = NULL;
     /* Sessions first: their sockets go back to MHD before it stops. */
     ws_server_free(srv->ws);
     srv->ws = NULL;
@@ -512,8 +375,16 @@ static void server_teardown(struct server *srv)
     srv->http = NULL;
     http_router_free(srv->router);
     srv->router = NULL;
+    /* Events still on their way (http_resp_after closures run by loop_free) find no bus and
+     * are dropped: nobody is connected any more. */
+    srv->app.bus = NULL;
+    bus_free(srv->bus);
+    srv->bus = NULL;
     loop_free(srv->loop);
     srv->loop = NULL;
+    store_close(srv->store);
+    srv->store = NULL;
+    config_release(&srv->cfg);
 }
 
 int cmd_serve(int argc, char **argv)
@@ -521,24 +392,25 @@ int cmd_serve(int argc, char **argv)
     struct server srv;
     memset(&srv, 0, sizeof(srv));
     struct serve_opts *o = &srv.opts;
-    snprintf(o->listen, sizeof(o->listen), "127.0.0.1:9500");
-    snprintf(o->data, sizeof(o->data), "./data");
     http_config_defaults(&o->http);
     ws_config_defaults(&o->ws);
 
-    int prc = parse_options(o, argc, argv);
-    if (prc == 1) {
-        usage(stdout);
-        return 0;
-    }
+    int prc = load_options(o, &srv.cfg, argc, argv);
     if (prc != 0) {
-        usage(stderr);
-        return 2;
+        if (prc == 2) {
+            usage(stderr);
+        }
+        config_release(&srv.cfg);
+        return prc == 1 ? 0 : 2;
     }
     int status = 1;
     if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
         log_err("msg=data_dir_failed path=%s errno=%d", o->data, errno);
+        config_release(&srv.cfg);
         return 1;
+    }
+    if (open_store(&srv) != 0) {
+        goto out;
     }
 
     srv.loop = loop_new();
@@ -551,18 +423,25 @@ int cmd_serve(int argc, char **argv)
     }
     srv.router = http_router_new();
     srv.ws = ws_server_new(srv.loop, &o->ws);
-    if (!srv.ws || add_routes(&srv) != 0) {
+    srv.bus = bus_new(srv.loop);
+    if (!srv.ws || !srv.bus || add_routes(&srv) != 0) {
         goto out;
     }
     srv.http = http_server_new(srv.loop, srv.pool, srv.router, &o->http);
     if (!srv.http) {
         goto out;
     }
+    if (strcmp(store_backend_name(srv.store), "postgresql") == 0) {
+        /* Instances sharing the database see each other's events (DESIGN.md section 1). */
+        srv.relay =
+            relay_new(srv.loop, srv.pool, srv.store, srv.bus, o->database, srv.app.stack_uuid);
+    }
     loop_on_signal(srv.loop, on_signal, &srv);
     const char *host = o->http.listen_host;
     bool v6 = strchr(host, ':') != NULL;
-    log_info("msg=listening addr=http://%s%s%s:%u workers=%u data=%s", v6 ? "[" : "", host,
-             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool), o->data);
+    log_info("msg=listening addr=http://%s%s%s:%u workers=%u data=%s store=%s", v6 ? "[" : "", host,
+             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool), o->data,
+             store_backend_name(srv.store));
     if (o->test_hooks) {
         log_warn("msg=test_hooks_enabled");
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/time.h"
 #include "base/uuid.h"
@@ -35,33 +36,6 @@ struct envelope {
     char *acl;        /* required ACL, or its part before the placeholder */
     char *acl_suffix; /* part after the placeholder; NULL when the ACL is fixed */
 };
-
-/* A growable byte buffer local to rendering (done once per event, off the loop). */
-struct sbuf {
-    char *p;
-    size_t len;
-    size_t cap;
-};
-
-static void sbuf_add(struct sbuf *b, const char *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        b->p = xrealloc(b->p, cap);
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void sbuf_adds(struct sbuf *b, const char *s)
-{
-    sbuf_add(b, s, strlen(s));
-}
 
 static bool acl_text_ok(const char *s)
 {
@@ -100,7 +74,7 @@ static int set_string(json_t *obj, const char *key, const char *value)
  * The standard headers and the extra ones, as the inside of a JSON object: jansson does the
  * escaping, then the closing brace is dropped so that the per-recipient keys can follow.
  */
-static int render_headers(const struct envelope_spec *spec, const char *timestamp, struct sbuf *out)
+static int render_headers(const struct envelope_spec *spec, const char *timestamp, struct buf *out)
 {
     int rc = HE_INVAL;
     char *required_access = NULL;
@@ -132,7 +106,7 @@ static int render_headers(const struct envelope_spec *spec, const char *timestam
     }
     size_t n = strlen(text);
     BUG_ON(n < 2 || text[n - 1] != '}');
-    sbuf_add(out, text + 1, n - 2); /* without the braces */
+    buf_add(out, text + 1, n - 2); /* without the braces */
     rc = 0;
 out:
     free(text);
@@ -145,7 +119,7 @@ int envelope_new(const struct envelope_spec *spec, struct envelope **out)
 {
     int rc = HE_INVAL;
     struct envelope *ev = NULL;
-    struct sbuf b = {0};
+    struct buf b = BUF_INIT;
     char ts[TIME_STR_LEN];
     const char *placeholder = NULL;
 
@@ -184,42 +158,40 @@ int envelope_new(const struct envelope_spec *spec, struct envelope **out)
     }
 
     /* Piece 0: the frame up to the recipient. */
-    sbuf_adds(&b, "{\"op\":\"event\",\"code\":0,");
+    buf_adds(&b, "{\"op\":\"event\",\"code\":0,");
     if (spec->seq != 0) {
-        char seq[32];
-        snprintf(seq, sizeof(seq), "\"seq\":%" PRIu64 ",", spec->seq);
-        sbuf_adds(&b, seq);
+        buf_addf(&b, "\"seq\":%" PRIu64 ",", spec->seq);
     }
-    sbuf_adds(&b, "\"data\":{");
+    buf_adds(&b, "\"data\":{");
     if (render_headers(spec, spec->timestamp ? spec->timestamp : ts, &b) < 0) {
         goto out;
     }
     size_t cuts[MAX_PIECES - 1]; /* where a recipient uuid goes */
     size_t ncuts = 0;
     if (spec->target == ENVELOPE_TENANT) {
-        sbuf_adds(&b, ",\"user_uuid:*\":true,\"required_acl\":");
+        buf_adds(&b, ",\"user_uuid:*\":true,\"required_acl\":");
     } else {
-        sbuf_adds(&b, ",\"user_uuid:");
+        buf_adds(&b, ",\"user_uuid:");
         cuts[ncuts++] = b.len;
-        sbuf_adds(&b, "\":true,\"required_acl\":");
+        buf_adds(&b, "\":true,\"required_acl\":");
     }
     /* The ACL: around a second uuid, fixed, or null. */
     if (placeholder != NULL) {
-        sbuf_adds(&b, "\"");
-        sbuf_adds(&b, ev->acl);
+        buf_adds(&b, "\"");
+        buf_adds(&b, ev->acl);
         cuts[ncuts++] = b.len;
-        sbuf_adds(&b, ev->acl_suffix);
-        sbuf_adds(&b, "\"");
+        buf_adds(&b, ev->acl_suffix);
+        buf_adds(&b, "\"");
     } else if (ev->has_acl) {
-        sbuf_adds(&b, "\"");
-        sbuf_adds(&b, ev->acl);
-        sbuf_adds(&b, "\"");
+        buf_adds(&b, "\"");
+        buf_adds(&b, ev->acl);
+        buf_adds(&b, "\"");
     } else {
-        sbuf_adds(&b, "null");
+        buf_adds(&b, "null");
     }
-    sbuf_adds(&b, ",\"data\":");
-    sbuf_add(&b, spec->payload, spec->payload_len);
-    sbuf_adds(&b, "}}");
+    buf_adds(&b, ",\"data\":");
+    buf_add(&b, spec->payload, spec->payload_len);
+    buf_adds(&b, "}}");
 
     size_t start = 0;
     for (size_t i = 0; i < ncuts; i++) {
@@ -231,13 +203,12 @@ int envelope_new(const struct envelope_spec *spec, struct envelope **out)
     ev->piece_len[ncuts] = b.len - start;
     ev->npieces = ncuts + 1;
     ev->frame_len = b.len + (ev->npieces - 1) * UUID_LEN;
-    ev->buf = b.p;
-    b.p = NULL;
+    ev->buf = buf_detach(&b, NULL);
     *out = ev;
     ev = NULL;
     rc = 0;
 out:
-    free(b.p);
+    buf_release(&b);
     envelope_unref(ev);
     return rc;
 }

@@ -357,3 +357,41 @@ Test(bus, subscription_limits)
     bus_sub_free(s);
     bus_free(bus);
 }
+
+Test(bus, remembered_acl_decisions_follow_the_token)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    struct bus_sub *s = user_sub(bus, &a, UA);
+    const char *const to_a[] = {UA};
+    publish(bus, message_event(1, to_a, 1));
+    publish(bus, message_event(2, to_a, 1));
+    cr_expect_eq(a.count, 2u);
+    /* a renewal with a token that no longer grants room messages: the memo must not say yes */
+    static const char *const narrow[] = {"websocketd", "events.chatd.users.me.rooms.created"};
+    struct bus_identity id = {.user_uuid = UA, .tenant_uuid = T, .acl = narrow, .n_acl = 2};
+    bus_sub_set_identity(s, &id);
+    publish(bus, message_event(3, to_a, 1));
+    cr_expect_eq(a.count, 2u);
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}
+
+Test(bus, a_malformed_recipient_gets_nothing)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0}, adm = {0};
+    struct bus_sub *s = user_sub(bus, &a, UA);
+    struct bus_sub *sadm =
+        sub_for(bus, &adm, 2, ADM, T, true, acl_admin_policy, acl_admin_policy_len, "*");
+    const char *const bad[] = {"AAAAAAAA-1111-4222-8333-444455556666", UA};
+    publish(bus, message_event(1, bad, 2));
+    cr_expect_eq(a.count, 1u, "the good recipient still gets its frame");
+    cr_expect_eq(adm.count, 1u, "no copy for the malformed one");
+    bus_sub_free(s);
+    bus_sub_free(sadm);
+    sink_release(&a);
+    sink_release(&adm);
+    bus_free(bus);
+}

@@ -31,7 +31,10 @@ function rssKiB(pid) {
 
 function startServer() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'huard-bench-'));
-  const proc = spawn(BINARY, ['serve', '--listen', '127.0.0.1:0', '--data', dataDir], {
+  // BENCH_PIN=1: server pinned to CPU 0 as in bench/foundation.sh (the client to CPU 1).
+  const argv = ['serve', '--listen', '127.0.0.1:0', '--data', dataDir];
+  const pin = process.env.BENCH_PIN === '1' && fs.existsSync('/usr/bin/taskset') && os.cpus().length >= 2;
+  const proc = spawn(pin ? '/usr/bin/taskset' : BINARY, pin ? ['-c', '0', BINARY, ...argv] : argv, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

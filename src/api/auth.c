@@ -557,8 +557,8 @@ static int h_token_create(const struct http_request *req, struct http_response *
     int64_t wait_us = 0;
     if (!rate_limiter_take(api->limiter, keys, 2, time_mono_us(), &wait_us)) {
         char secs[32];
-        snprintf(secs, sizeof(secs), "%lld",
-                 (long long)((wait_us + TIME_US_PER_SEC - 1) / TIME_US_PER_SEC));
+        (void)snprintf(secs, sizeof(secs), "%lld",
+                       (long long)((wait_us + TIME_US_PER_SEC - 1) / TIME_US_PER_SEC));
         log_info("msg=login_rate_limited req=%llu addr=%s retry_after=%s",
                  (unsigned long long)http_request_id(req), addr != NULL ? addr : "", secs);
         auth__legacy_error(resp, 429, "Too many login attempts, retry later");

@@ -109,7 +109,7 @@ int chatd__fail(struct http_response *resp, int code)
 
 /* Events on their way to the loop: built on the worker, published after the answer. */
 struct chatd_publish {
-    struct bus *bus;
+    struct app *app; /* app->bus is read on the loop: NULL once the server tears it down */
     size_t n;
     struct store_event **evs;
     struct envelope **envs;
@@ -120,8 +120,8 @@ static void publish_after(struct loop *loop, void *arg)
     (void)loop;
     struct chatd_publish *p = arg;
     for (size_t i = 0; i < p->n; i++) {
-        if (p->envs[i] && p->bus) {
-            bus_publish(p->bus, p->evs[i], p->envs[i]);
+        if (p->envs[i] && p->app->bus) {
+            bus_publish(p->app->bus, p->evs[i], p->envs[i]);
         } else {
             envelope_unref(p->envs[i]);
             store_event_free(p->evs[i]);
@@ -139,7 +139,7 @@ void chatd__publish(struct chatd *c, struct http_response *resp, struct render_e
         return;
     }
     struct chatd_publish *p = xcalloc(1, sizeof(*p));
-    p->bus = c->app->bus;
+    p->app = c->app;
     p->n = evs->count;
     p->evs = evs->items;
     p->envs = xcalloc(p->n, sizeof(*p->envs));

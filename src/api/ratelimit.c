@@ -56,7 +56,7 @@ struct rate_limiter *rate_limiter_new(const struct rate_policy *policies, size_t
     while (nslots < rl->max_keys) {
         nslots <<= 1;
     }
-    rl->slots = xcalloc(nslots, sizeof(*rl->slots));
+    rl->slots = xcalloc(nslots, sizeof(struct rate_bucket *));
     rl->mask = nslots - 1;
     crypto_shorthash_keygen(rl->hash_key);
     return rl;

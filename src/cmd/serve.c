@@ -9,14 +9,12 @@
  */
 #include "cmd/cmd.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -49,7 +47,7 @@
 struct serve_opts {
     char listen[96];
     char data[512];
-    char database[512];
+    char *database; /* store_location(): --database, or <data>/huard.db */
     unsigned workers;
     struct http_config http;
     struct ws_config ws;
@@ -133,11 +131,9 @@ static int load_options(struct serve_opts *o, struct config *cfg, int argc, char
         fprintf(stderr, "huard serve: option 'data': invalid folder '%s'\n", cfg->data);
         return 2;
     }
-    int n = cfg->database[0]
-                ? snprintf(o->database, sizeof(o->database), "%s", cfg->database)
-                : snprintf(o->database, sizeof(o->database), "%s/%s", cfg->data, STORE_SQLITE_FILE);
-    if ((size_t)n >= sizeof(o->database)) {
-        fprintf(stderr, "huard serve: option 'database': too long\n");
+    /* The same rule as `huard migrate` and `huard user` (store.h), so all three agree. */
+    if (store_location(cfg->data, cfg->database, &o->database) != 0) {
+        fprintf(stderr, "huard serve: cannot create the data folder '%s'\n", cfg->data);
         return 2;
     }
     o->workers = (unsigned)config_worker_count(cfg);
@@ -384,6 +380,8 @@ static void server_teardown(struct server *srv)
     srv->loop = NULL;
     store_close(srv->store);
     srv->store = NULL;
+    free(srv->opts.database);
+    srv->opts.database = NULL;
     config_release(&srv->cfg);
 }
 
@@ -400,21 +398,19 @@ int cmd_serve(int argc, char **argv)
         if (prc == 2) {
             usage(stderr);
         }
+        free(o->database);
         config_release(&srv.cfg);
         return prc == 1 ? 0 : 2;
     }
     int status = 1;
-    if (mkdir(o->data, 0700) != 0 && errno != EEXIST) {
-        log_err("msg=data_dir_failed path=%s errno=%d", o->data, errno);
-        config_release(&srv.cfg);
-        return 1;
-    }
-    if (open_store(&srv) != 0) {
-        goto out;
-    }
-
+    /* The loop first: it blocks SIGTERM/SIGINT in this thread, so every thread started after
+     * it (the store's checkpointer, the workers) inherits the mask and signals reach the
+     * loop's signalfd instead of killing the process. */
     srv.loop = loop_new();
     if (!srv.loop) {
+        goto out;
+    }
+    if (open_store(&srv) != 0) {
         goto out;
     }
     srv.pool = pool_new(srv.loop, o->workers);

@@ -22,7 +22,12 @@ struct auth_hasher {
     pthread_cond_t cond; /* on CLOCK_MONOTONIC: a wall-clock jump does not cut waits short */
     unsigned free_slots;
     int64_t max_wait_us;
-    char dummy[PASSWORD_HASH_MAX]; /* what unknown usernames are verified against */
+    /*
+     * What unknown usernames are verified against, made on first need (a hash at start-up
+     * would delay every start by one argon2id computation). Written once under mu.
+     */
+    bool dummy_ready;
+    char dummy[PASSWORD_HASH_MAX];
 };
 
 /*
@@ -45,15 +50,6 @@ struct auth_hasher *auth_hasher_new(unsigned max_concurrent, int64_t max_wait_us
     pthread_mutex_init(&h->mu, NULL);
     h->free_slots = max_concurrent == 0 ? 2 : max_concurrent;
     h->max_wait_us = max_wait_us <= 0 ? 10 * TIME_US_PER_SEC : max_wait_us;
-
-    unsigned char noise[32];
-    randombytes_buf(noise, sizeof(noise));
-    if (password_hash((const char *)noise, sizeof(noise), h->dummy) < 0) {
-        /* Without it unknown users would answer faster; refuse them all the same way. */
-        log_warn("msg=dummy_hash_failed");
-        h->dummy[0] = '\0';
-    }
-    sodium_memzero(noise, sizeof(noise));
     return h;
 }
 
@@ -115,6 +111,34 @@ int auth_password_hash(struct auth_hasher *h, const char *password, size_t len,
     rc = password_hash(password, len, out);
     auth_slot_release(h);
     return rc;
+}
+
+/* The dummy hash, made by the first caller that needs it; NULL when it could not be made. */
+static const char *auth_dummy_hash(struct auth_hasher *h)
+{
+    pthread_mutex_lock(&h->mu);
+    bool ready = h->dummy_ready;
+    pthread_mutex_unlock(&h->mu);
+    if (ready) {
+        return h->dummy;
+    }
+    char made[PASSWORD_HASH_MAX];
+    unsigned char noise[32];
+    randombytes_buf(noise, sizeof(noise));
+    int rc = auth_password_hash(h, (const char *)noise, sizeof(noise), made);
+    sodium_memzero(noise, sizeof(noise));
+    if (rc < 0) {
+        log_warn("msg=dummy_hash_failed err=%s", he_name(rc));
+        return NULL;
+    }
+    pthread_mutex_lock(&h->mu);
+    /* Two first callers may both make one: the first stored wins, both are equivalent. */
+    if (!h->dummy_ready) {
+        memcpy(h->dummy, made, sizeof(made));
+        h->dummy_ready = true;
+    }
+    pthread_mutex_unlock(&h->mu);
+    return h->dummy;
 }
 
 int auth_password_verify(struct auth_hasher *h, const char *stored, const char *password,
@@ -201,9 +225,8 @@ int auth_login(struct store *s, struct auth_hasher *h, const char *tenant_uuid,
     store_tx_rollback(tx);
     tx = NULL;
     if (rc == HE_UNKNOWN_USER) {
-        int vrc = h != NULL && h->dummy[0] != '\0'
-                      ? auth_password_verify(h, h->dummy, password, len)
-                      : HE_UNAUTHORIZED;
+        const char *dummy = h != NULL ? auth_dummy_hash(h) : NULL;
+        int vrc = dummy != NULL ? auth_password_verify(h, dummy, password, len) : HE_UNAUTHORIZED;
         rc = vrc == HE_BUSY ? HE_BUSY : HE_UNAUTHORIZED;
         goto out;
     }

@@ -40,9 +40,9 @@ struct auth_hasher;
 
 /**
  * Creates a hasher allowing max_concurrent hashes at once (0 = 2) and waiting at most
- * max_wait_us for a slot (0 = 10 s). It also prepares the dummy hash that logins of unknown
- * users are checked against, so that they cost the same time as real ones (one argon2id
- * computation, done here).
+ * max_wait_us for a slot (0 = 10 s). It also keeps the dummy hash that logins of unknown
+ * users are checked against, so that they cost the same time as real ones (made by the first
+ * such login, so that start-up does not pay for it).
  */
 struct auth_hasher *auth_hasher_new(unsigned max_concurrent, int64_t max_wait_us);
 /** Frees the hasher; no hash may be running. NULL does nothing. */

@@ -151,18 +151,19 @@ static int bootstrap_admin_create(struct store *s, const struct config *cfg,
         log_info("msg=admin_created password=configured");
         goto out;
     }
-    if (rename(tmp_path, path) < 0) {
+    bool stored = rename(tmp_path, path) == 0;
+    if (!stored) {
+        /* The user exists and the password is printed below: serve anyway. */
         log_err("msg=admin_password_file_failed path=%s err=\"%s\"", path, strerror(errno));
-        rc = HE_IO;
     } else {
         tmp_written = false;
     }
     /* The one time this password is shown; it is never logged. */
-    fprintf(stderr,
-            "huard: created user 'admin' with password: %s\n"
-            "huard: (shown once; also stored in %s, mode 0600)\n",
-            password, path);
-    fflush(stderr);
+    (void)fprintf(stderr, "huard: created user 'admin' with password: %s\n", password);
+    if (stored) {
+        (void)fprintf(stderr, "huard: (shown once; also stored in %s, mode 0600)\n", path);
+    }
+    (void)fflush(stderr);
 out:
     if (tmp_written) {
         unlink(tmp_path);

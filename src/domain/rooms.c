@@ -110,7 +110,8 @@ static int create_tx(struct store *s, const struct rooms_create_args *a, const c
         goto out;
     }
     size_t len;
-    char *payload = render_room(room, a->stack_uuid, 0, &len);
+    /* The event carries exactly the POST answer (no per-viewer unread count). */
+    char *payload = render_room(room, a->stack_uuid, -1, &len);
     ev = render_event_room_created(room, payload, len);
     rc = store_event_append(tx, ev);
     if (rc < 0) {

@@ -40,7 +40,8 @@ const char *http_request_body(const struct http_request *req, size_t *len);
 /**
  * Parsed JSON body (borrowed; json_incref to keep it) for routes flagged HTTP_ROUTE_JSON, NULL
  * when the body was empty or the route does not ask for JSON. A malformed body never reaches
- * the handler: it is answered 400 invalid-data (HE_BAD_JSON) on the loop.
+ * the handler: it is answered 400 invalid-data (HE_BAD_JSON, details {line, column}). The
+ * parse runs where the handler runs (the worker, or the loop for inline routes).
  */
 json_t *http_request_json(const struct http_request *req);
 /**

@@ -265,6 +265,10 @@ static enum MHD_Result queue_response(struct conn *c, struct http_response *resp
     }
     enum MHD_Result ret = MHD_queue_response(c->mc, (unsigned)resp->status, r);
     MHD_destroy_response(r);
+    if (c->req) {
+        log_debug("msg=answer req=%" PRIu64 " method=%s path=%s status=%d", c->req->id,
+                  c->req->method, c->req->path, resp->status);
+    }
     if (ret == MHD_YES && c->state != CONN_UPGRADED) {
         c->state = CONN_ANSWERED;
     }

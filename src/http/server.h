@@ -59,8 +59,9 @@ void http_server_drain(struct http_server *srv, void (*done)(void *arg), void *a
 /** Requests whose handler is running or queued on a worker. */
 size_t http_server_inflight(const struct http_server *srv);
 /**
- * Stops MHD and frees the server. Upgraded sockets must have been closed before (ws_server
- * does that). Requests still suspended are answered 503 first. NULL does nothing.
+ * Stops MHD and frees the server. Upgraded sockets must have been closed before (ws_server_free
+ * does that) and no request may still wait for a worker: free the pool first and let the loop
+ * run its done callbacks (loop_run_once) until http_server_inflight is 0. NULL does nothing.
  */
 void http_server_free(struct http_server *srv);
 

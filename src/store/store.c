@@ -4,11 +4,15 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "base/err.h"
+#define LOG_MODULE "store"
+#include "base/log.h"
 #include "store/backend.h"
 #include "store/migrations/migrations.h"
 #include "base/banned.h"
@@ -28,6 +32,24 @@ int store_open(const char *url_or_path, const struct store_options *opts, struct
         return store__pg_open(url_or_path, opts, out);
     }
     return store__sqlite_open(url_or_path, opts, out);
+}
+
+int store_location(const char *data_dir, const char *database, char **out)
+{
+    *out = NULL;
+    if (database != NULL && database[0] != '\0') {
+        *out = xstrdup(database);
+        return 0;
+    }
+    if (data_dir == NULL || data_dir[0] == '\0') {
+        data_dir = "./data";
+    }
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        log_err("msg=\"cannot create data folder\" path=%s errno=%d", data_dir, errno);
+        return HE_IO;
+    }
+    *out = xasprintf("%s/%s", data_dir, STORE_SQLITE_FILE);
+    return 0;
 }
 
 void store_close(struct store *s)
@@ -105,26 +127,27 @@ static int word_parse(const char *const *words, size_t n, const char *s, int *ou
 }
 
 #define ENUM_WORDS(fn, type, words)                                                                \
-    const char *store_##fn##_name(enum type v)                                                     \
+    const char *store_##fn##_name(type v)                                                          \
     {                                                                                              \
         BUG_ON((size_t)v >= HU_ARRAY_LEN(words));                                                  \
-        return words[v];                                                                           \
+        return (words)[v];                                                                         \
     }                                                                                              \
-    int store_##fn##_parse(const char *s, enum type *out)                                          \
+    /* NOLINTNEXTLINE(bugprone-macro-parentheses): `type` is a type name */                        \
+    int store_##fn##_parse(const char *s, type *out)                                               \
     {                                                                                              \
         int v = 0;                                                                                 \
-        int rc = word_parse(words, HU_ARRAY_LEN(words), s, &v);                                    \
+        int rc = word_parse((words), HU_ARRAY_LEN(words), s, &v);                                  \
         if (rc == 0) {                                                                             \
-            *out = (enum type)v;                                                                   \
+            *out = (type)v;                                                                        \
         }                                                                                          \
         return rc;                                                                                 \
     }
 
-ENUM_WORDS(room_kind, store_room_kind, room_kinds)
-ENUM_WORDS(visibility, store_visibility, visibilities)
-ENUM_WORDS(history, store_history, histories)
-ENUM_WORDS(role, store_role, roles)
-ENUM_WORDS(notify, store_notify, notifies)
+ENUM_WORDS(room_kind, enum store_room_kind, room_kinds)
+ENUM_WORDS(visibility, enum store_visibility, visibilities)
+ENUM_WORDS(history, enum store_history, histories)
+ENUM_WORDS(role, enum store_role, roles)
+ENUM_WORDS(notify, enum store_notify, notifies)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Result frees                                                                             */

@@ -102,6 +102,13 @@ struct store_options {
  */
 int store_open(const char *url_or_path, const struct store_options *opts,
                struct store **out) HU_MUST_CHECK;
+/**
+ * Where the database of a `--data DIR` / `--database URL_OR_PATH` pair is: database when
+ * non-NULL and non-empty, else DIR/huard.db (data_dir NULL: "./data"), creating DIR with
+ * mode 0700 when missing. *out is a new string. HE_IO when the folder cannot be created.
+ * Used by `huard serve`, `migrate` and `user` so that they agree.
+ */
+int store_location(const char *data_dir, const char *database, char **out) HU_MUST_CHECK;
 /** Closes every connection; no transaction may be open. NULL does nothing. */
 void store_close(struct store *s);
 /** "sqlite" or "postgresql". */
@@ -434,7 +441,11 @@ struct store_message_list {
 void store_message_free(struct store_message *m);
 void store_message_list_free(struct store_message_list *l);
 
-/** Appends a message. Unknown room: HE_NOT_FOUND (poisons; the domain checks membership). */
+/**
+ * Appends a message; the tenant comes from the room (written back to m->tenant_uuid).
+ * Unknown room: HE_NOT_FOUND (tx usable). Unknown thread root: HE_NOT_FOUND (poisons; the
+ * domain checks the root first). The store does not check membership: the domain does.
+ */
 int store_message_append(struct store_tx *tx, struct store_message *m) HU_MUST_CHECK;
 /**
  * One message with reply_count and reactions. viewer_uuid non-NULL: HE_UNKNOWN_MESSAGE unless
@@ -474,6 +485,11 @@ struct store_page_query {
      */
     const char *const *words;
     size_t n_words;
+    /*
+     * Or a ready LIKE pattern on content_search, escaped with '\\' (text/fold.h
+     * fold_like_pattern()); when non-NULL it is used instead of words.
+     */
+    const char *pattern;
     enum store_thread_filter threads;
     const char *thread_uuid; /* for STORE_THREAD_REPLIES */
 };
@@ -493,7 +509,8 @@ struct store_search_query {
     enum store_direction direction;
     const char *const *words; /* as in store_page_query; may be 0 words with distinct_room */
     size_t n_words;
-    bool distinct_room; /* keep only the latest (matching) message per room (wazo-api.md 3.6) */
+    const char *pattern; /* as in store_page_query */
+    bool distinct_room;  /* keep only the latest (matching) message per room (wazo-api.md 3.6) */
 };
 /** Messages across the user's rooms (wazo-api.md 3.6), ordered by (created_at, uuid). */
 int store_message_search(struct store_tx *tx, const struct store_search_query *q,

@@ -83,12 +83,12 @@ struct ws_session {
 
     unsigned missed_pongs;
     bool awaiting_pong;
-    bool closing;  /* we queued a Close (or the peer did): no more sends */
-    bool dead;     /* killed */
-    bool kill;     /* kill requested while busy */
-    unsigned busy; /* inside a wslay call */
-    bool dirty;    /* in the flush list */
-    bool want_out; /* EPOLLOUT registered */
+    bool closing;    /* we queued a Close (or the peer did): no more sends */
+    bool dead;       /* killed */
+    bool kill;       /* kill requested while busy */
+    unsigned busy;   /* inside a wslay call */
+    bool dirty;      /* in the flush list */
+    uint32_t events; /* LOOP_* bits registered */
     struct ws_session *prev;
     struct ws_session *next;
     struct ws_session *dirty_next;
@@ -262,13 +262,14 @@ void ws_session_unref(struct ws_session *s)
     }
 }
 
+/* Read while wslay wants to (it stops after a Close or a too-big message: watching the fd
+ * then would spin on a peer that keeps sending), write while bytes are pending. */
 static void update_interest(struct ws_session *s)
 {
-    bool out = s->pending_off < s->pending_len;
-    if (out != s->want_out) {
-        if (loop_watch_modify(s->watch, LOOP_READ | (out ? LOOP_WRITE : 0)) == 0) {
-            s->want_out = out;
-        }
+    uint32_t events = (wslay_event_want_read(s->ctx) ? LOOP_READ : 0) |
+                      (s->pending_off < s->pending_len ? LOOP_WRITE : 0);
+    if (events != s->events && loop_watch_modify(s->watch, events) == 0) {
+        s->events = events;
     }
 }
 
@@ -657,7 +658,8 @@ static void upgrade_open(void *ctx, const struct http_request *req, struct http_
         return;
     }
     wslay_event_config_set_max_recv_msg_length(s->ctx, ws->cfg.recv_msg_max);
-    s->watch = loop_watch_fd(ws->loop, fd, LOOP_READ, on_session_io, s);
+    s->events = LOOP_READ;
+    s->watch = loop_watch_fd(ws->loop, fd, s->events, on_session_io, s);
     if (!s->watch) {
         wslay_event_context_free(s->ctx);
         http_upgraded_close(up);

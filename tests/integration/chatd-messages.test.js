@@ -127,10 +127,11 @@ test('history: newest first by default, asc on demand, limit/offset, filtered an
 });
 
 test('history search: case- and accent-insensitive, words in order; from_date', async () => {
-  const r = await c.room(alice, [bob], 'search');
+  const frank = await c.user('frank');
+  const r = await c.room(alice, [frank], 'search');
   const m1 = await c.post(alice, r, 'Élan VITAL du café');
-  await c.post(bob, r, 'vital élan');
-  await c.post(bob, r, 'nothing here');
+  await c.post(frank, r, 'vital élan');
+  await c.post(frank, r, 'nothing here');
   const q = async (qs) => (await c.chatd(alice.token, 'GET', `${msgPath(r)}?${qs}`)).body;
   let res = await q(`search=${encodeURIComponent('elan vital')}`);
   assert.deepEqual(res.items.map((m) => m.uuid), [m1.uuid]);
@@ -177,6 +178,9 @@ test('history bad-input table', async () => {
     const res = await c.chatd(alice.token, 'GET', `${msgPath(room)}?${qs}`);
     assertError(res, 400, 'invalid-data');
   }
+  // Invalid UTF-8 in a decoded query value is a 400, never a crash.
+  assertError(await c.chatd(alice.token, 'GET', `${msgPath(room)}?search=%FF%FE`), 400, 'invalid-data');
+  assertError(await c.chatd(alice.token, 'GET', '/users/me/rooms/messages?search=%C3%28'), 400, 'invalid-data');
   // Every error is reported at once.
   const res = await c.chatd(alice.token, 'GET', `${msgPath(room)}?limit=x&direction=y&foo=bar`);
   assertError(res, 400, 'invalid-data');

@@ -81,6 +81,9 @@ test('DELETE a reaction by its percent-encoded emoji: 204, then 404', async () =
   const again = await c.chatd(alice.token, 'DELETE', path);
   assertError(again, 404, 'not-found');
   assert.equal(again.body.resource, 'reactions');
+  // Not an emoji, or not even UTF-8, in the path: simply no such reaction.
+  assertError(await c.chatd(alice.token, 'DELETE', `${rPath(room, msg)}/abc`), 404, 'not-found');
+  assertError(await c.chatd(alice.token, 'DELETE', `${rPath(room, msg)}/%FF`), 404, 'not-found');
   // Bob never reacted with this one.
   assertError(await c.chatd(bob.token, 'DELETE', `${rPath(room, msg)}/${encodeURIComponent('🇫🇷')}`), 404, 'not-found');
   const hist = await c.chatd(bob.token, 'GET', `/users/me/rooms/${room.uuid}/messages`);

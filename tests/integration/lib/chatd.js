@@ -72,6 +72,18 @@ class Chatd {
     return u;
   }
 
+  // n users made concurrently (password hashing runs on several workers), without login.
+  async users(prefix, n) {
+    const out = [];
+    const BATCH = 4;
+    for (let i = 0; i < n; i += BATCH) {
+      const batch = [];
+      for (let k = i; k < Math.min(n, i + BATCH); k++) batch.push(this.user(prefix, { login: false }));
+      out.push(...(await Promise.all(batch)));
+    }
+    return out;
+  }
+
   // Creates a room as `owner` with `others` (users or uuids); asserts 201, returns the room.
   async room(owner, others, name) {
     const users = others.map((o) => ({ uuid: typeof o === 'string' ? o : o.uuid }));

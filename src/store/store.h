@@ -55,7 +55,9 @@
  * began it until commit/rollback. Any number of worker threads may hold read transactions
  * and queue for write transactions. Never begin a write transaction while holding one in the
  * same thread (it would wait for itself), and never call the store from the loop thread (it
- * blocks on disk and on other writers). Uuids on input must be canonical lower-case
+ * blocks on disk and on other writers). Keep write transactions short (no argon2id, no
+ * network, no file I/O inside): on SQLite every other writer, and the commit of the batch the
+ * previous callers wait for, queue behind the open one. Uuids on input must be canonical lower-case
  * (uuid_normalize()); the store does not re-check them.
  */
 #ifndef HUARD_STORE_STORE_H

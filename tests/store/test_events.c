@@ -1,10 +1,13 @@
 /* Store conformance: events outbox, atomicity with the change, concurrent writers. */
 #include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -175,6 +178,85 @@ static int append_with_event(struct store *s, const char *content, bool rollback
                              char uuid_out[UUID_STR_LEN], int64_t *seq_out)
 {
     return append_with_event_x(s, content, rollback, false, uuid_out, seq_out);
+}
+
+/* Waits (bounded) for the next notification on c; returns its payload as a number, or -1. */
+static long long next_notify(PGconn *c)
+{
+    for (int i = 0; i < 100; i++) {
+        PGnotify *n = NULL;
+        if (PQconsumeInput(c) == 0) {
+            return -1;
+        }
+        if ((n = PQnotifies(c)) != NULL) {
+            long long v = strcmp(n->relname, "huard_events") == 0 ? atoll(n->extra) : -1;
+            PQfreemem(n);
+            return v;
+        }
+        struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+        (void)poll(&p, 1, 100);
+    }
+    return -1;
+}
+
+Test(store_events, postgresql_notifies_each_committed_sequence)
+{
+    if (!ts_is_pg()) {
+        cr_skip_test("PostgreSQL only: LISTEN/NOTIFY");
+    }
+    /* A database of its own: the channel is per database and other tests run alongside. */
+    const char *base = getenv("HUARD_TEST_DATABASE");
+    char *name = xasprintf("notify_%d", (int)getpid());
+    char *sql = xasprintf("CREATE DATABASE %s", name);
+    ts_raw_sql(&env, sql);
+    free(sql);
+    const char *slash = strrchr(base, '/');
+    cr_assert_not_null(slash);
+    char *url = xasprintf("%.*s/%s", (int)(slash - base), base, name);
+    struct store *saved = env.store;
+    cr_assert_eq(store_open(url, NULL, &env.store), 0);
+    struct store_tx *tx = NULL;
+    struct store_tenant *t = NULL;
+    cr_assert_eq(store_tx_begin(env.store, &tx), 0);
+    cr_assert_eq(store_tenant_ensure_default(tx, &t), 0);
+    cr_assert_eq(store_tx_commit(tx), 0);
+    char saved_tenant[UUID_STR_LEN];
+    strcpy(saved_tenant, env.tenant);
+    strcpy(env.tenant, t->uuid);
+    store_tenant_free(t);
+    char saved_room[UUID_STR_LEN], saved_u[2][UUID_STR_LEN];
+    strcpy(saved_room, room);
+    memcpy(saved_u, u, sizeof(u));
+    ts_user(&env, "n0", u[0]);
+    ts_user(&env, "n1", u[1]);
+    const char *s2[] = {u[0], u[1]};
+    ts_room(&env, room, s2, 2, STORE_HISTORY_SHARED);
+
+    PGconn *c = PQconnectdb(url);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "LISTEN huard_events");
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    char m[UUID_STR_LEN];
+    int64_t seq = 0, dropped = 0, seq2 = 0;
+    cr_assert_eq(append_with_event(env.store, "one", false, m, &seq), 0);
+    cr_assert_eq(next_notify(c), seq);
+    /* A rolled-back append notifies nobody: the next notification is the next commit's. */
+    cr_assert_eq(append_with_event(env.store, "dropped", true, m, &dropped), 0);
+    cr_assert_eq(append_with_event(env.store, "two", false, m, &seq2), 0);
+    cr_assert_eq(next_notify(c), seq2);
+    PQfinish(c);
+
+    store_close(env.store);
+    env.store = saved;
+    strcpy(env.tenant, saved_tenant);
+    strcpy(room, saved_room);
+    memcpy(u, saved_u, sizeof(u));
+    sql = xasprintf("DROP DATABASE %s", name);
+    ts_raw_sql(&env, sql);
+    free(sql);
+    free(url);
+    free(name);
 }
 
 /* ---------------------------------------------------------------------------------------- */

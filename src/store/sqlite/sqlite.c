@@ -86,7 +86,13 @@ struct sq_store {
     struct store_options opts;
 
     pthread_mutex_t mu;
-    pthread_cond_t cond;
+    /*
+     * Two conditions so that a change wakes only who can act on it: slot_cond wakes one
+     * caller queued in tx_begin (the savepoint slot is free), done_cond wakes the callers
+     * whose batch was committed.
+     */
+    pthread_cond_t slot_cond;
+    pthread_cond_t done_cond;
     struct sq_conn writer;
     bool batch_open;
     bool tx_active;
@@ -370,7 +376,8 @@ int store__sqlite_open(const char *path, const struct store_options *opts, struc
         s->opts.sync = STORE_SYNC_FULL;
     }
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    pthread_cond_init(&s->slot_cond, NULL);
+    pthread_cond_init(&s->done_cond, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_cond_init(&s->rcond, NULL);
     pthread_mutex_init(&s->ckpt_mu, NULL);
@@ -414,7 +421,8 @@ static void sq_close(struct store *base)
         conn_close(&s->writer);
     }
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cond);
+    pthread_cond_destroy(&s->slot_cond);
+    pthread_cond_destroy(&s->done_cond);
     pthread_mutex_destroy(&s->rmu);
     pthread_cond_destroy(&s->rcond);
     pthread_mutex_destroy(&s->ckpt_mu);
@@ -459,7 +467,8 @@ static void batch_lost_locked(struct sq_store *s)
     s->batch_waiters = NULL;
     s->batch_count = 0;
     s->batch_open = false;
-    pthread_cond_broadcast(&s->cond);
+    pthread_cond_broadcast(&s->done_cond);
+    pthread_cond_signal(&s->slot_cond);
 }
 
 /* With mu held, no savepoint open: commits the batch (mu released meanwhile). */
@@ -484,7 +493,8 @@ static void batch_commit_locked(struct sq_store *s)
         w->rc = rc;
         w->done = true;
     }
-    pthread_cond_broadcast(&s->cond);
+    pthread_cond_broadcast(&s->done_cond);
+    pthread_cond_signal(&s->slot_cond);
 }
 
 /* With mu held, after a savepoint was released or rolled back: commit, wait, or close. */
@@ -500,13 +510,12 @@ static void batch_after_tx_locked(struct sq_store *s, struct gc_waiter *self)
         /* Empty batch (only rollbacks): close it, keeping no write lock while idle. */
         (void)control(&s->writer, ST_ROLLBACK);
         s->batch_open = false;
-        pthread_cond_broadcast(&s->cond);
-    } else {
-        /* Others are queued: let the next one in, the batch grows (or nothing to do). */
-        pthread_cond_broadcast(&s->cond);
+    } else if (s->waiting_begin > 0) {
+        /* Others are queued: let the next one in, the batch grows. */
+        pthread_cond_signal(&s->slot_cond);
     }
     while (self != NULL && !self->done) {
-        pthread_cond_wait(&s->cond, &s->mu);
+        pthread_cond_wait(&s->done_cond, &s->mu);
     }
 }
 
@@ -515,7 +524,7 @@ static int writer_begin(struct sq_store *s, struct store_tx **out)
     pthread_mutex_lock(&s->mu);
     s->waiting_begin++;
     while (s->tx_active || s->committing) {
-        pthread_cond_wait(&s->cond, &s->mu);
+        pthread_cond_wait(&s->slot_cond, &s->mu);
     }
     s->waiting_begin--;
     int rc = 0;
@@ -534,7 +543,7 @@ static int writer_begin(struct sq_store *s, struct store_tx **out)
     if (rc == 0) {
         s->tx_active = true;
     } else {
-        pthread_cond_broadcast(&s->cond);
+        pthread_cond_signal(&s->slot_cond); /* the slot stays free: let another try */
     }
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {

@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# `make bench` (issue 6): builds the release binaries, then runs the same scenarios against
+# Huard, ejabberd, Prosody and bench/limit on this machine, one target at a time, and prints
+# one table. Quick sizes by default; BENCH=full for the sizes of issue 6 (long: tens of
+# minutes). BENCH_RECORD=1 appends the table with date, commit and machine to BENCHMARKS.md.
+#
+#   BENCH=quick|full         sizes (quick)
+#   BENCH_TARGETS="huard ejabberd prosody limit"   subset to run
+#   BENCH_PERF=1             perf profile of each server during the largest full-speed fan-out
+#   BENCH_HUARD=mock         developer check of the Huard column against bench/peers/wazo-mock.mjs
+#                            (a protocol double, never recorded)
+#
+# Every server is started by this script on 127.0.0.1 from a temp dir and stopped by PID.
+# Speed is never asserted: a failed or missing target shows in its cell, the run goes on.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+mode=${BENCH:-quick}
+targets=${BENCH_TARGETS:-huard ejabberd prosody limit}
+huard_mode=${BENCH_HUARD:-real}
+if [ "${BENCH_RECORD:-0}" = 1 ] && [ "$huard_mode" = mock ]; then
+  echo "bench: BENCH_HUARD=mock is a developer check and is never recorded" >&2; exit 2
+fi
+
+case "$mode" in
+  quick)
+    fan_sizes="100"; fan_msgs=100; fan_rate=50
+    rooms_users=200; rooms_n=20; rooms_msgs=200
+    idle_n=500; wrk_secs=5; drain=30 ;;
+  full)
+    fan_sizes="100 1000 5000"; fan_msgs=1000; fan_rate=10
+    rooms_users=10000; rooms_n=1000; rooms_msgs=10000
+    idle_n=10000; wrk_secs=30; drain=120 ;;
+  *) echo "bench: BENCH must be quick or full" >&2; exit 2 ;;
+esac
+max_users=$idle_n
+for n in $fan_sizes $rooms_users; do [ "$n" -gt "$max_users" ] && max_users=$n; done
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+tmp=$(mktemp -d /tmp/huard-bench.XXXXXX)
+chmod 755 "$tmp"
+log="$tmp/bench.log"
+started=()   # "kind dir-or-pid" to stop on exit
+cleanup() {
+  for s in "${started[@]}"; do
+    set -- $s
+    case $1 in
+      ejabberd) bench/peers/ejabberd.sh stop "$2" ;;
+      prosody) bench/peers/prosody.sh stop "$2" ;;
+      pid) kill "$2" 2>/dev/null; wait "$2" 2>/dev/null ;;
+    esac
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "bench: building release (cmake --preset release)" >&2
+if ! { cmake --preset release >/dev/null && cmake --build build/release -j2 >/dev/null; }; then
+  # The load generator and limit relay are enough for the peers; Huard may not build yet.
+  cmake --build build/release -j2 --target bench_loadgen bench_limit >/dev/null || {
+    echo "bench: cannot build bench_loadgen" >&2; exit 1; }
+fi
+LG=build/release/bench_loadgen
+LIMIT=build/release/bench_limit
+HUARD=build/release/huard
+
+declare -A res   # "row|target" -> RESULT line or a note
+rows=()
+add_row() { case " ${rows[*]} " in *" $1 "*) ;; *) rows+=("$1") ;; esac; }
+
+# run_lg ROW TARGET ARGS...: one load generator run; stores its RESULT line.
+run_lg() {
+  local row=$1 target=$2; shift 2
+  add_row "$row"
+  echo "bench: $row on $target" >&2
+  local out
+  out=$("$LG" "$@" 2>>"$log" | tee -a "$log" | grep '^RESULT' | tail -1)
+  res["$row|$target"]=${out:-"RESULT status=no_result"}
+}
+
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
+
+# wait_listen PORT SECONDS
+wait_listen() {
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    ss -Htln "sport = :$1" | grep -q . && return 0; sleep 0.1
+  done
+  return 1
+}
+
+
+# scenarios TARGET PORT PID PROTO-ARGS...: the same runs for every target
+scenarios() {
+  local target=$1 port=$2 pid=$3; shift 3
+  # A slow server gets time to drain its queues after the last send (then INCOMPLETE).
+  local common=(--port "$port" --server-pid "$pid" --label "$target" --drain-timeout "$drain" "$@")
+  local n first=1 sess=()
+  for n in $fan_sizes; do
+    sess=()
+    [ "$first" = 1 ] && [ "$target" = huard ] && sess=(--session-out "$tmp/huard.session")
+    first=0
+    run_lg "fanout-$n-rate" "$target" --scenario fanout --members "$n" --messages "$fan_msgs" \
+      --rate "$fan_rate" --max-time 900 --setup-timeout 600 "${sess[@]}" "${common[@]}"
+    local perf_pid=""
+    if [ "${BENCH_PERF:-0}" = 1 ] && [ "$n" = "${fan_sizes##* }" ] && command -v perf >/dev/null; then
+      # Profile of the fan-out path (issue 6 asks what limits it); report kept in bench/results/.
+      mkdir -p bench/results
+      perf record -g -p "$pid" -o "$tmp/perf-$target.data" >/dev/null 2>&1 &
+      perf_pid=$!
+      sleep 1   # perf has no readiness signal; a profile only, never a measured figure
+    fi
+    run_lg "fanout-$n-full" "$target" --scenario fanout --members "$n" --messages "$fan_msgs" \
+      --rate 0 --inflight 8 --max-time 900 --setup-timeout 600 "${common[@]}"
+    if [ -n "$perf_pid" ]; then
+      kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null
+      perf report -i "$tmp/perf-$target.data" --stdio --no-children -g none --percent-limit 0.5 \
+        --sort dso,symbol \
+        > "bench/results/perf-$target-fanout-$n.txt" 2>/dev/null
+      echo "bench: profile in bench/results/perf-$target-fanout-$n.txt" >&2
+    fi
+  done
+  run_lg rooms "$target" --scenario rooms --members "$rooms_users" --rooms "$rooms_n" \
+    --messages "$rooms_msgs" --rate 0 --inflight 16 --max-time 1200 --setup-timeout 900 "${common[@]}"
+  run_lg idle "$target" --scenario idle --members "$idle_n" --idle-hold 3 --max-time 1200 \
+    --setup-timeout 900 "${common[@]}"
+}
+
+history_wrk() {
+  local port=$1 target=$2
+  add_row history
+  if [ ! -s "$tmp/huard.session" ] || ! command -v wrk >/dev/null; then
+    res["history|$target"]="RESULT status=no_session"; return
+  fi
+  . "$tmp/huard.session"
+  local out rps non2xx
+  out=$(wrk -t1 -c8 -d"${wrk_secs}s" -H "X-Auth-Token: $token" \
+    "http://127.0.0.1:$port/api/chatd/1.0/users/me/rooms/$room/messages?limit=50" 2>&1)
+  echo "$out" >> "$log"
+  rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/{print $5}')
+  res["history|$target"]="RESULT history_rps=${rps:-0} non2xx=${non2xx:-0} status=$([ -z "$non2xx" ] && [ -n "$rps" ] && echo ok || echo errors)"
+}
+
+for target in $targets; do
+  case $target in
+  limit)
+    (exec "$LIMIT" --port 0 --max-time 7200 > "$tmp/limit.out" 2>&1) &
+    lpid=$!; started+=("pid $lpid")
+    for ((i = 0; i < 50; i++)); do grep -q listening "$tmp/limit.out" && break; sleep 0.1; done
+    lport=$(awk -F: '/listening/{print $2}' "$tmp/limit.out")
+    scenarios limit "$lport" "$lpid" --proto limit
+    kill "$lpid"; wait "$lpid" 2>/dev/null
+    ;;
+  ejabberd|prosody)
+    d="$tmp/$target"; mkdir -p "$d"
+    if ! bench/peers/$target.sh start "$d" "$max_users" 2>>"$log"; then
+      add_row "fanout-${fan_sizes%% *}-rate"; res["fanout-${fan_sizes%% *}-rate|$target"]="n/a (did not start)"
+      bench/peers/$target.sh stop "$d"; continue
+    fi
+    started+=("$target $d")
+    . "$d/env"
+    scenarios "$target" "$PORT" "$PID" --proto xmpp --path "$WSPATH" --domain "$DOMAIN" --muc "$MUC"
+    bench/peers/$target.sh stop "$d"
+    ;;
+  huard)
+    if [ "$huard_mode" = mock ]; then
+      (exec node bench/peers/wazo-mock.mjs --max-time 7200 > "$tmp/mock.out" 2>&1) &
+      hpid=$!; started+=("pid $hpid")
+      for ((i = 0; i < 100; i++)); do grep -q listening "$tmp/mock.out" && break; sleep 0.1; done
+      hport=$(awk -F: '/listening/{print $2}' "$tmp/mock.out")
+    else
+      hd="$tmp/huard-data"; mkdir -p "$hd"
+      # Users are provisioned before the server starts, with the password on stdin.
+      if ! echo pw | "$HUARD" user add u0 --data "$hd" >>"$log" 2>&1; then
+        echo "bench: 'huard user add' is not available yet: Huard column n/a" >&2
+        res["fanout-${fan_sizes%% *}-rate|huard"]="n/a (API not built yet)"; continue
+      fi
+      t0=$(date +%s)
+      for ((i = 1; i < max_users; i++)); do
+        echo pw | "$HUARD" user add "u$i" --data "$hd" >>"$log" 2>&1 || {
+          echo "bench: provisioning u$i failed" >&2; break; }
+      done
+      echo "bench: provisioned $max_users Huard users in $(( $(date +%s) - t0 )) s" >&2
+      # Port 0: the server picks a free port and logs it (msg=listening addr=...). Rooms are
+      # created with all members in one POST: --max_body fits 10,000 members.
+      (exec "$HUARD" serve --listen 127.0.0.1:0 --data "$hd" --log_level warn \
+        --admin_password "bench-$RANDOM$RANDOM" --max_room_members "$((max_users + 10))" \
+        --connection_limit 20000 --max_body 1m > "$tmp/huard.log" 2>&1) &
+      hpid=$!; started+=("pid $hpid")
+      hport=""
+      for ((i = 0; i < 300; i++)); do
+        hport=$(grep -o 'msg=listening addr=http://127.0.0.1:[0-9]*' "$tmp/huard.log" | grep -o '[0-9]*$' || true)
+        [ -n "$hport" ] && break
+        kill -0 "$hpid" 2>/dev/null || break
+        sleep 0.1
+      done
+      if [ -z "$hport" ]; then
+        echo "bench: huard serve did not start: Huard column n/a" >&2
+        tail -5 "$tmp/huard.log" >&2
+        res["fanout-${fan_sizes%% *}-rate|huard"]="n/a (server did not start)"; continue
+      fi
+    fi
+    scenarios huard "$hport" "$hpid" --proto huard
+    history_wrk "$hport" huard
+    kill "$hpid"; wait "$hpid" 2>/dev/null
+    ;;
+  *) echo "bench: unknown target $target" >&2 ;;
+  esac
+done
+
+# ---- the table ----
+cell() {
+  local row=$1 r=${res["$1|$2"]:-}
+  [ -z "$r" ] && { echo "-"; return; }
+  case $r in RESULT*) ;; *) echo "$r"; return ;; esac
+  local st; st=$(field "$r" status)
+  case $row in
+  idle) [ "$st" = ok ] && printf '%s kB/session' "$(field "$r" rss_per_session_kb)" || echo "$st" ;;
+  history) [ "$st" = ok ] && printf '%s req/s' "$(field "$r" history_rps)" || echo "$st" ;;
+  *)
+    [ "$st" = ok ] || [ "$st" = incomplete ] || { echo "$st"; return; }
+    local mark=""; [ "$st" = incomplete ] && mark=" (INCOMPLETE $(field "$r" deliveries)/$(field "$r" expected))"
+    if [ "$row" = rooms ]; then
+      # Huard counts acknowledged POSTs (201); XMPP and limit sends are not acknowledged.
+      local what="sent/s"; [ "$(field "$r" proto)" = huard ] && what="acked posts/s"
+      printf '%s us/dlv, %s %s, dlv p99 %s ms%s' "$(field "$r" cpu_us)" "$(field "$r" sends_s)" \
+        "$what" "$(field "$r" dlv_p99_ms)" "$mark"
+    else
+      printf '%s us/dlv, %s dlv/s, p50/p99/max %s/%s/%s ms%s' "$(field "$r" cpu_us)" "$(field "$r" dps)" \
+        "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" max_ms)" "$mark"
+    fi ;;
+  esac
+}
+
+ratio() {
+  # ratio ROW A B FIELD: A/B of one numeric field, "-" if either is missing
+  local a=${res["$1|$2"]:-} b=${res["$1|$3"]:-}
+  case "$a$b" in *status=ok*status=ok*) ;; *) echo "-"; return ;; esac
+  awk -v x="$(field "$a" "$4")" -v y="$(field "$b" "$4")" 'BEGIN{ if (y > 0 && x > 0) printf "%.1fx", x / y; else print "-" }'
+}
+
+ratios() {
+  local row=$1
+  case $row in
+  idle|history) echo "-" ;;
+  *) printf 'CPU/dlv ejabberd:Huard %s, Prosody:Huard %s; dlv/s Huard:limit %s; CPU/dlv ejabberd:limit %s' \
+       "$(ratio "$row" ejabberd huard cpu_us)" "$(ratio "$row" prosody huard cpu_us)" \
+       "$(ratio "$row" huard limit dps)" "$(ratio "$row" ejabberd limit cpu_us)" ;;
+  esac
+}
+
+describe() {
+  case $1 in
+  fanout-*-rate) n=${1#fanout-}; n=${n%-rate}; echo "fan-out $n members, $fan_msgs msgs at $fan_rate/s" ;;
+  fanout-*-full) n=${1#fanout-}; n=${n%-full}; echo "fan-out $n members, $fan_msgs msgs full speed" ;;
+  rooms) echo "many rooms: $rooms_users users in $rooms_n rooms, $rooms_msgs posts full speed" ;;
+  idle) echo "idle: $idle_n sessions, server RSS" ;;
+  history) echo "history: wrk ${wrk_secs}s, 50-message page" ;;
+  esac
+}
+
+table="$tmp/table.md"
+{
+  echo "| scenario | Huard$([ "$huard_mode" = mock ] && echo ' (MOCK, not Huard)') | ejabberd 23.01 | Prosody 0.12 | limit | ratios |"
+  echo "|---|---|---|---|---|---|"
+  for row in "${rows[@]}"; do
+    echo "| $(describe "$row") | $(cell "$row" huard) | $(cell "$row" ejabberd) | $(cell "$row" prosody) | $(cell "$row" limit) | $(ratios "$row") |"
+  done
+} > "$table"
+echo
+echo "Benchmarks ($mode size; server CPU per delivery from /proc/PID/stat; client and servers share $(nproc) cores)"
+cat "$table"
+
+if [ "${BENCH_RECORD:-0}" = 1 ]; then
+  commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  cpu=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
+  entry="$tmp/entry.md"
+  {
+    echo "### Run $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, BENCH=$mode"
+    echo
+    echo "Machine: $(nproc) vCPU ($cpu), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)."
+    echo
+    cat "$table"
+    echo
+  } > "$entry"
+  # Newest run first, inside this issue's section of BENCHMARKS.md (other sections untouched).
+  begin='<!-- bench-issue6-runs -->'
+  if [ ! -f BENCHMARKS.md ] || ! grep -qF "$begin" BENCHMARKS.md; then
+    printf '\n## Benchmarks (issue 6)\n\n%s\n' "$begin" >> BENCHMARKS.md
+  fi
+  awk -v m="$begin" -v f="$entry" '{print} $0 == m {print ""; while ((getline l < f) > 0) print l}' \
+    BENCHMARKS.md > "$tmp/B.md" && cp "$tmp/B.md" BENCHMARKS.md
+  echo "bench: recorded in BENCHMARKS.md" >&2
+fi

@@ -371,7 +371,10 @@ static void op_subscribe(struct wsd_session *w, json_t *root)
         close_protocol(w, "subscribe_without_event_name");
         return;
     }
-    int rc = bus_sub_subscribe(w->sub, json_string_value(name));
+    /* A name with a NUL inside can match no event: answered, not kept. */
+    int rc = strlen(json_string_value(name)) == json_string_length(name)
+                 ? bus_sub_subscribe(w->sub, json_string_value(name))
+                 : HE_INVAL;
     if (rc == HE_BUSY) {
         ws_session_close(w->ws, WS_CLOSE_POLICY, "too many subscriptions");
         return;
@@ -394,6 +397,10 @@ static void op_token(struct wsd_session *w, json_t *root)
     json_t *token = data_string(root, "token");
     if (token == NULL) {
         close_protocol(w, "token_without_token");
+        return;
+    }
+    if (strlen(json_string_value(token)) != json_string_length(token)) {
+        ws_session_close(w->ws, WSD_CLOSE_AUTH_FAILED, "authentication failed");
         return;
     }
     w->busy = true;
@@ -424,7 +431,8 @@ static void op_ping(struct wsd_session *w, json_t *root)
 
 static void session_handle(struct wsd_session *w, const char *data, size_t len)
 {
-    json_t *root = json_loadb(data, len, 0, NULL);
+    /* Python's json module accepts \u0000 in strings (a ping payload may hold one). */
+    json_t *root = json_loadb(data, len, JSON_ALLOW_NUL, NULL);
     const char *op = json_string_value(json_object_get(root, "op"));
     if (!json_is_object(root) || op == NULL) {
         close_protocol(w, root == NULL ? "invalid_json" : "no_op");

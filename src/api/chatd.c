@@ -142,7 +142,7 @@ void chatd__publish(struct chatd *c, struct http_response *resp, struct render_e
     p->app = c->app;
     p->n = evs->count;
     p->evs = evs->items;
-    p->envs = xcalloc(p->n, sizeof(*p->envs));
+    p->envs = xcalloc(p->n, sizeof(struct envelope *));
     for (size_t i = 0; i < p->n; i++) {
         int rc = bus_envelope_from_store(p->evs[i], c->app->stack_uuid, &p->envs[i]);
         if (rc < 0) {

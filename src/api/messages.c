@@ -127,7 +127,7 @@ static int message_post(const struct http_request *req, struct http_response *re
     if (rc < 0) {
         return rc;
     }
-    struct validate_value v[HU_ARRAY_LEN(c->message_fields)];
+    struct validate_value v[HU_ARRAY_LEN(c->message_fields)] = {{0}};
     int bad = chatd__body(req, &body, &details);
     if (bad == 0) {
         bad = validate_json(body, c->message_fields, HU_ARRAY_LEN(c->message_fields), v, &details);

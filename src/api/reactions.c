@@ -77,7 +77,7 @@ static int reaction_post(const struct http_request *req, struct http_response *r
     if (rc < 0) {
         return rc;
     }
-    struct validate_value v[1];
+    struct validate_value v[1] = {{0}};
     int bad = chatd__body(req, &body, &details);
     if (bad == 0) {
         bad = validate_json(body, reaction_fields, 1, v, &details);

@@ -103,7 +103,7 @@ static int rooms_post(const struct http_request *req, struct http_response *resp
         /* Huard's own rule: members must be users of the creator's tenant. chatd does not
          * check; the error names the entry, in the nested-list detail format (1.4). */
         char index[24];
-        snprintf(index, sizeof(index), "%zu", err.index);
+        (void)snprintf(index, sizeof(index), "%zu", err.index);
         json_t *leaf = json_pack("{s:s, s:s, s:s}", "constraint_id", "exists", "constraint",
                                  err.tenant ? "tenant" : "user", "message",
                                  err.tenant ? "Not the tenant of the creator."

@@ -73,12 +73,12 @@ struct server {
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: huard serve [options]\n"
-                 "\n"
-                 "Runs the chat server: REST, WebSocket and web UI on one port.\n"
-                 "Each option is also read from HUARD_<NAME> in the environment and from\n"
-                 "the --config file; flags win. --print-config shows the values in force.\n"
-                 "\n");
+    (void)fprintf(out, "usage: huard serve [options]\n"
+                       "\n"
+                       "Runs the chat server: REST, WebSocket and web UI on one port.\n"
+                       "Each option is also read from HUARD_<NAME> in the environment and from\n"
+                       "the --config file; flags win. --print-config shows the values in force.\n"
+                       "\n");
     config_usage(out);
 }
 
@@ -92,7 +92,7 @@ static int listen_from_config(const char *addr, struct http_config *http)
         return HE_CONFIG;
     }
     if (strcmp(http->listen_host, "localhost") == 0) {
-        snprintf(http->listen_host, sizeof(http->listen_host), "127.0.0.1");
+        (void)snprintf(http->listen_host, sizeof(http->listen_host), "127.0.0.1");
     }
     http->listen_port = port;
     return 0;
@@ -104,7 +104,7 @@ static int load_options(struct serve_opts *o, struct config *cfg, int argc, char
     char *err = NULL;
     int first = argc;
     if (config_load(cfg, argc, argv, NULL, &first, &err) != 0) {
-        fprintf(stderr, "huard serve: %s\n", err ? err : "invalid configuration");
+        (void)fprintf(stderr, "huard serve: %s\n", err ? err : "invalid configuration");
         free(err);
         return 2;
     }
@@ -117,23 +117,23 @@ static int load_options(struct serve_opts *o, struct config *cfg, int argc, char
         return 1;
     }
     if (first < argc) {
-        fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
+        (void)fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
         return 2;
     }
     if (listen_from_config(cfg->listen, &o->http) != 0) {
-        fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", cfg->listen);
+        (void)fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", cfg->listen);
         return 2;
     }
     log_level = cfg->log_level;
-    snprintf(o->listen, sizeof(o->listen), "%s", cfg->listen);
+    (void)snprintf(o->listen, sizeof(o->listen), "%s", cfg->listen);
     if ((size_t)snprintf(o->data, sizeof(o->data), "%s", cfg->data) >= sizeof(o->data) ||
         !cfg->data[0]) {
-        fprintf(stderr, "huard serve: option 'data': invalid folder '%s'\n", cfg->data);
+        (void)fprintf(stderr, "huard serve: option 'data': invalid folder '%s'\n", cfg->data);
         return 2;
     }
     /* The same rule as `huard migrate` and `huard user` (store.h), so all three agree. */
     if (store_location(cfg->data, cfg->database, &o->database) != 0) {
-        fprintf(stderr, "huard serve: cannot create the data folder '%s'\n", cfg->data);
+        (void)fprintf(stderr, "huard serve: cannot create the data folder '%s'\n", cfg->data);
         return 2;
     }
     o->workers = (unsigned)config_worker_count(cfg);

@@ -247,7 +247,7 @@ struct store_event *render_event_presence(const struct store_presence *p, char *
 
 void render_events_push(struct render_events *evs, struct store_event *ev)
 {
-    evs->items = xreallocarray(evs->items, evs->count + 1, sizeof(*evs->items));
+    evs->items = xreallocarray(evs->items, evs->count + 1, sizeof(struct store_event *));
     evs->items[evs->count++] = ev;
 }
 

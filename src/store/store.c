@@ -127,26 +127,27 @@ static int word_parse(const char *const *words, size_t n, const char *s, int *ou
 }
 
 #define ENUM_WORDS(fn, type, words)                                                                \
-    const char *store_##fn##_name(enum type v)                                                     \
+    const char *store_##fn##_name(type v)                                                          \
     {                                                                                              \
         BUG_ON((size_t)v >= HU_ARRAY_LEN(words));                                                  \
-        return words[v];                                                                           \
+        return (words)[v];                                                                         \
     }                                                                                              \
-    int store_##fn##_parse(const char *s, enum type *out)                                          \
+    /* NOLINTNEXTLINE(bugprone-macro-parentheses): `type` is a type name */                        \
+    int store_##fn##_parse(const char *s, type *out)                                               \
     {                                                                                              \
         int v = 0;                                                                                 \
-        int rc = word_parse(words, HU_ARRAY_LEN(words), s, &v);                                    \
+        int rc = word_parse((words), HU_ARRAY_LEN(words), s, &v);                                  \
         if (rc == 0) {                                                                             \
-            *out = (enum type)v;                                                                   \
+            *out = (type)v;                                                                        \
         }                                                                                          \
         return rc;                                                                                 \
     }
 
-ENUM_WORDS(room_kind, store_room_kind, room_kinds)
-ENUM_WORDS(visibility, store_visibility, visibilities)
-ENUM_WORDS(history, store_history, histories)
-ENUM_WORDS(role, store_role, roles)
-ENUM_WORDS(notify, store_notify, notifies)
+ENUM_WORDS(room_kind, enum store_room_kind, room_kinds)
+ENUM_WORDS(visibility, enum store_visibility, visibilities)
+ENUM_WORDS(history, enum store_history, histories)
+ENUM_WORDS(role, enum store_role, roles)
+ENUM_WORDS(notify, enum store_notify, notifies)
 
 /* ---------------------------------------------------------------------------------------- */
 /* Result frees                                                                             */

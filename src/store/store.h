@@ -55,7 +55,9 @@
  * began it until commit/rollback. Any number of worker threads may hold read transactions
  * and queue for write transactions. Never begin a write transaction while holding one in the
  * same thread (it would wait for itself), and never call the store from the loop thread (it
- * blocks on disk and on other writers). Uuids on input must be canonical lower-case
+ * blocks on disk and on other writers). Keep write transactions short (no argon2id, no
+ * network, no file I/O inside): on SQLite every other writer, and the commit of the batch the
+ * previous callers wait for, queue behind the open one. Uuids on input must be canonical lower-case
  * (uuid_normalize()); the store does not re-check them.
  */
 #ifndef HUARD_STORE_STORE_H
@@ -441,7 +443,11 @@ struct store_message_list {
 void store_message_free(struct store_message *m);
 void store_message_list_free(struct store_message_list *l);
 
-/** Appends a message. Unknown room: HE_NOT_FOUND (poisons; the domain checks membership). */
+/**
+ * Appends a message; the tenant comes from the room (written back to m->tenant_uuid).
+ * Unknown room: HE_NOT_FOUND (tx usable). Unknown thread root: HE_NOT_FOUND (poisons; the
+ * domain checks the root first). The store does not check membership: the domain does.
+ */
 int store_message_append(struct store_tx *tx, struct store_message *m) HU_MUST_CHECK;
 /**
  * One message with reply_count and reactions. viewer_uuid non-NULL: HE_UNKNOWN_MESSAGE unless
@@ -481,6 +487,11 @@ struct store_page_query {
      */
     const char *const *words;
     size_t n_words;
+    /*
+     * Or a ready LIKE pattern on content_search, escaped with '\\' (text/fold.h
+     * fold_like_pattern()); when non-NULL it is used instead of words.
+     */
+    const char *pattern;
     enum store_thread_filter threads;
     const char *thread_uuid; /* for STORE_THREAD_REPLIES */
 };
@@ -500,7 +511,8 @@ struct store_search_query {
     enum store_direction direction;
     const char *const *words; /* as in store_page_query; may be 0 words with distinct_room */
     size_t n_words;
-    bool distinct_room; /* keep only the latest (matching) message per room (wazo-api.md 3.6) */
+    const char *pattern; /* as in store_page_query */
+    bool distinct_room;  /* keep only the latest (matching) message per room (wazo-api.md 3.6) */
 };
 /** Messages across the user's rooms (wazo-api.md 3.6), ordered by (created_at, uuid). */
 int store_message_search(struct store_tx *tx, const struct store_search_query *q,

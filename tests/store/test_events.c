@@ -1,10 +1,13 @@
 /* Store conformance: events outbox, atomicity with the change, concurrent writers. */
 #include <criterion/criterion.h>
+#include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/err.h"
@@ -30,9 +33,12 @@ static void teardown(void)
 
 TestSuite(store_events, .init = setup, .fini = teardown, .timeout = 120);
 
-/* One write transaction: a message and its event (payload names the message). */
 static int append_with_event(struct store *s, const char *content, bool rollback,
-                             char uuid_out[UUID_STR_LEN], int64_t *seq_out)
+                             char uuid_out[UUID_STR_LEN], int64_t *seq_out);
+
+/* One write transaction: a message and its event (payload names the message). */
+static int append_with_event_x(struct store *s, const char *content, bool rollback, bool poison_it,
+                               char uuid_out[UUID_STR_LEN], int64_t *seq_out)
 {
     struct store_tx *tx = NULL;
     int rc = store_tx_begin(s, &tx);
@@ -61,6 +67,16 @@ static int append_with_event(struct store *s, const char *content, bool rollback
     if (rc < 0 || rollback) {
         store_tx_rollback(tx);
         return rc;
+    }
+    if (poison_it) {
+        /* A foreign key error poisons the tx: its commit must fail and keep nothing. */
+        rc = store_reaction_add(tx, "00000000-0000-7000-8000-000000000000", u[0], "x", 0);
+        if (rc != HE_NOT_FOUND) {
+            store_tx_rollback(tx);
+            return HE_INTERNAL;
+        }
+        rc = store_tx_commit(tx);
+        return rc == HE_NOT_FOUND ? 1 : HE_INTERNAL;
     }
     rc = store_tx_commit(tx);
     if (rc == 0) {
@@ -158,6 +174,91 @@ Test(store_events, rollback_drops_the_change_and_its_event_together)
     store_tx_rollback(tx);
 }
 
+static int append_with_event(struct store *s, const char *content, bool rollback,
+                             char uuid_out[UUID_STR_LEN], int64_t *seq_out)
+{
+    return append_with_event_x(s, content, rollback, false, uuid_out, seq_out);
+}
+
+/* Waits (bounded) for the next notification on c; returns its payload as a number, or -1. */
+static long long next_notify(PGconn *c)
+{
+    for (int i = 0; i < 100; i++) {
+        PGnotify *n = NULL;
+        if (PQconsumeInput(c) == 0) {
+            return -1;
+        }
+        if ((n = PQnotifies(c)) != NULL) {
+            long long v = strcmp(n->relname, "huard_events") == 0 ? atoll(n->extra) : -1;
+            PQfreemem(n);
+            return v;
+        }
+        struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+        (void)poll(&p, 1, 100);
+    }
+    return -1;
+}
+
+Test(store_events, postgresql_notifies_each_committed_sequence)
+{
+    if (!ts_is_pg()) {
+        return; /* PostgreSQL only (LISTEN/NOTIFY); a skip would bypass the fixture's teardown */
+    }
+    /* A database of its own: the channel is per database and other tests run alongside. */
+    const char *base = getenv("HUARD_TEST_DATABASE");
+    char *name = xasprintf("notify_%d", (int)getpid());
+    char *sql = xasprintf("CREATE DATABASE %s", name);
+    ts_raw_sql(&env, sql);
+    free(sql);
+    const char *slash = strrchr(base, '/');
+    cr_assert_not_null(slash);
+    char *url = xasprintf("%.*s/%s", (int)(slash - base), base, name);
+    struct store *saved = env.store;
+    cr_assert_eq(store_open(url, NULL, &env.store), 0);
+    struct store_tx *tx = NULL;
+    struct store_tenant *t = NULL;
+    cr_assert_eq(store_tx_begin(env.store, &tx), 0);
+    cr_assert_eq(store_tenant_ensure_default(tx, &t), 0);
+    cr_assert_eq(store_tx_commit(tx), 0);
+    char saved_tenant[UUID_STR_LEN];
+    strcpy(saved_tenant, env.tenant);
+    strcpy(env.tenant, t->uuid);
+    store_tenant_free(t);
+    char saved_room[UUID_STR_LEN], saved_u[2][UUID_STR_LEN];
+    strcpy(saved_room, room);
+    memcpy(saved_u, u, sizeof(u));
+    ts_user(&env, "n0", u[0]);
+    ts_user(&env, "n1", u[1]);
+    const char *s2[] = {u[0], u[1]};
+    ts_room(&env, room, s2, 2, STORE_HISTORY_SHARED);
+
+    PGconn *c = PQconnectdb(url);
+    cr_assert_eq(PQstatus(c), CONNECTION_OK);
+    PGresult *r = PQexec(c, "LISTEN huard_events");
+    cr_assert_eq(PQresultStatus(r), PGRES_COMMAND_OK);
+    PQclear(r);
+    char m[UUID_STR_LEN];
+    int64_t seq = 0, dropped = 0, seq2 = 0;
+    cr_assert_eq(append_with_event(env.store, "one", false, m, &seq), 0);
+    cr_assert_eq(next_notify(c), seq);
+    /* A rolled-back append notifies nobody: the next notification is the next commit's. */
+    cr_assert_eq(append_with_event(env.store, "dropped", true, m, &dropped), 0);
+    cr_assert_eq(append_with_event(env.store, "two", false, m, &seq2), 0);
+    cr_assert_eq(next_notify(c), seq2);
+    PQfinish(c);
+
+    store_close(env.store);
+    env.store = saved;
+    strcpy(env.tenant, saved_tenant);
+    strcpy(room, saved_room);
+    memcpy(u, saved_u, sizeof(u));
+    sql = xasprintf("DROP DATABASE %s", name);
+    ts_raw_sql(&env, sql);
+    free(sql);
+    free(url);
+    free(name);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Concurrent writers                                                                       */
 
@@ -180,12 +281,18 @@ static void *writer_main(void *arg)
     for (int i = 0; i < PER_WRITER; i++) {
         char content[64];
         snprintf(content, sizeof(content), "w%d-%d", w->index, i);
-        /* Every fifth transaction rolls back: it must vanish without harming the batch. */
+        /*
+         * Every fifth transaction rolls back and every seventh other one is poisoned and
+         * committed: both must vanish without harming the other transactions of their batch.
+         */
         bool rollback = i % 5 == 4;
+        bool poison_it = !rollback && i % 7 == 6;
         char uuid[UUID_STR_LEN];
         int64_t seq = 0;
-        int rc = append_with_event(env.store, content, rollback, uuid, &seq);
-        if (rc != 0) {
+        int rc = append_with_event_x(env.store, content, rollback, poison_it, uuid, &seq);
+        if (poison_it) {
+            w->failures += rc != 1;
+        } else if (rc != 0) {
             w->failures++;
         } else if (!rollback) {
             strcpy(w->uuids[w->committed], uuid);
@@ -259,12 +366,16 @@ Test(store_events, sixteen_concurrent_writers_lose_and_duplicate_nothing)
         cr_assert_eq(rr[i].bad, 0, "a reader failed");
     }
 
-    const int expected = WRITERS * (PER_WRITER - PER_WRITER / 5);
+    int per_writer = 0;
+    for (int i = 0; i < PER_WRITER; i++) {
+        per_writer += i % 5 != 4 && i % 7 != 6;
+    }
+    const int expected = WRITERS * per_writer;
     int64_t *seqs = xcalloc(expected, sizeof(*seqs));
     int n = 0;
     for (int i = 0; i < WRITERS; i++) {
         cr_assert_eq(res[i].failures, 0, "writer %d had failures", i);
-        cr_assert_eq(res[i].committed, PER_WRITER - PER_WRITER / 5);
+        cr_assert_eq(res[i].committed, per_writer);
         for (int k = 0; k < res[i].committed; k++) {
             if (k > 0) {
                 cr_assert_gt(res[i].seqs[k], res[i].seqs[k - 1], "a writer's own order");
@@ -300,8 +411,10 @@ Test(store_events, sixteen_concurrent_writers_lose_and_duplicate_nothing)
     cr_assert_eq((int)ml->count, expected, "no lost or duplicated message");
     cr_assert_eq(ml->total, expected);
     for (size_t i = 0; i < ml->count; i++) {
-        cr_assert_str_neq(ml->items[i].content + strlen(ml->items[i].content) - 1, "4",
-                          "a rolled-back message (index %% 5 == 4) is not there");
+        int wi = -1, k = -1;
+        cr_assert_eq(sscanf(ml->items[i].content, "w%d-%d", &wi, &k), 2);
+        cr_assert(k % 5 != 4 && k % 7 != 6, "rolled-back or poisoned message %s is there",
+                  ml->items[i].content);
     }
     store_message_list_free(ml);
     for (int i = 0; i < WRITERS; i++) {

@@ -179,6 +179,17 @@ Test(store_messages, search_matches_words_in_order_with_escapes)
     cr_assert_eq(l->total, 5);
     store_message_list_free(l);
 
+    q = (struct store_page_query){.limit = -1, .pattern = "%quick%fox%"};
+    l = page(u[0], &q);
+    cr_assert_eq(l->count, 1, "a ready pattern");
+    cr_assert_str_eq(l->items[0].content, "the quick brown fox");
+    store_message_list_free(l);
+    q = (struct store_page_query){.limit = -1, .pattern = "%100\\%%"};
+    l = page(u[0], &q);
+    cr_assert_eq(l->count, 1, "escaped % in a ready pattern");
+    store_message_list_free(l);
+    q = (struct store_page_query){.limit = -1, .words = w1, .n_words = 2};
+
     const char *w2[] = {"brown", "quick"};
     q.words = w2;
     l = page(u[0], &q);

@@ -138,7 +138,7 @@ static int read_version(PGconn *conn, int *out)
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rc = map_result(conn, res, "schema_version");
     } else {
-        *out = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+        *out = PQntuples(res) > 0 ? (int)strtol(PQgetvalue(res, 0, 0), NULL, 10) : 0;
     }
     PQclear(res);
     return rc;

@@ -1354,7 +1354,7 @@ int store__sql_message_page(struct store_tx *tx, const char *room_uuid,
     if (rc < 0) {
         return rc == HE_NOT_FOUND ? HE_UNKNOWN_ROOM : rc;
     }
-    char *pattern = like_pattern(q->words, q->n_words);
+    char *pattern = q->pattern != NULL ? xstrdup(q->pattern) : like_pattern(q->words, q->n_words);
     int thread_mode = q->threads == STORE_THREAD_ROOTS     ? 1
                       : q->threads == STORE_THREAD_REPLIES ? 2
                                                            : 0;
@@ -1395,7 +1395,7 @@ int store__sql_message_search(struct store_tx *tx, const struct store_search_que
     if (q->user_uuid == NULL || q->offset < 0) {
         return HE_INVAL;
     }
-    char *pattern = like_pattern(q->words, q->n_words);
+    char *pattern = q->pattern != NULL ? xstrdup(q->pattern) : like_pattern(q->words, q->n_words);
     struct sql_arg args[] = {
         SQL_TEXT(q->user_uuid),
         opt_text(pattern),

@@ -19,6 +19,12 @@
  * held while idle (another process such as `huard user add` can write). If SQLite ever rolls
  * back the whole batch by itself (I/O error, disk full), every caller of the batch gets HE_DB.
  *
+ * Checkpoints run on a background thread with its own connection (PASSIVE: they never block
+ * the writer), woken by the writer's WAL hook once the WAL holds STORE_CKPT_FRAMES frames, so
+ * that commits rarely pay for copying the WAL back into the database; past
+ * STORE_CKPT_FORCE_FRAMES the commit leader completes the checkpoint itself so that the WAL
+ * restarts and stays bounded.
+ *
  * Statement cache: each connection prepares a statement on first use (SQLITE_PREPARE_PERSISTENT)
  * and keeps it until close; cursors reset it when done.
  */
@@ -56,6 +62,11 @@ static const char *const control_sql[ST__COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
+/* WAL size (pages) that wakes the checkpointer; SQLite's own default threshold. */
+#define STORE_CKPT_FRAMES 1000
+/* WAL size at which the commit leader checkpoints itself (see wal_hook). */
+#define STORE_CKPT_FORCE_FRAMES 4000
+
 struct sq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmts[SQL__COUNT];
@@ -75,7 +86,13 @@ struct sq_store {
     struct store_options opts;
 
     pthread_mutex_t mu;
-    pthread_cond_t cond;
+    /*
+     * Two conditions so that a change wakes only who can act on it: slot_cond wakes one
+     * caller queued in tx_begin (the savepoint slot is free), done_cond wakes the callers
+     * whose batch was committed.
+     */
+    pthread_cond_t slot_cond;
+    pthread_cond_t done_cond;
     struct sq_conn writer;
     bool batch_open;
     bool tx_active;
@@ -88,6 +105,14 @@ struct sq_store {
     pthread_cond_t rcond;
     struct sq_conn *idle;
     unsigned nreaders;
+
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cond;
+    pthread_t ckpt_thread;
+    bool ckpt_running;
+    bool ckpt_wanted;
+    bool ckpt_stop;
+    struct sq_conn ckpt;
 };
 
 struct sq_tx {
@@ -267,6 +292,71 @@ out:
     return ret;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Background checkpoints                                                                   */
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    struct sq_store *s = arg;
+    if (frames >= STORE_CKPT_FORCE_FRAMES) {
+        /*
+         * Under constant writes the background checkpoint never catches up with the end of
+         * the WAL, and SQLite restarts the WAL only once it is fully copied: the leader
+         * finishes the job here (what SQLite's own hook does), most pages already copied.
+         */
+        int log_frames = 0, done_frames = 0;
+        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                        &done_frames);
+    } else if (frames >= STORE_CKPT_FRAMES) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_wanted = true;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_mu);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpointer(void *arg)
+{
+    struct sq_store *s = arg;
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        while (!s->ckpt_wanted && !s->ckpt_stop) {
+            pthread_cond_wait(&s->ckpt_cond, &s->ckpt_mu);
+        }
+        if (s->ckpt_stop) {
+            break;
+        }
+        s->ckpt_wanted = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        int log_frames = 0, done_frames = 0;
+        int rc = sqlite3_wal_checkpoint_v2(s->ckpt.db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                           &done_frames);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+            log_warn("msg=\"checkpoint failed\" err=\"%s\"", sqlite3_errmsg(s->ckpt.db));
+        }
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return NULL;
+}
+
+static int checkpointer_start(struct sq_store *s)
+{
+    int rc = conn_open(s, &s->ckpt, false);
+    if (rc < 0) {
+        return rc;
+    }
+    if (pthread_create(&s->ckpt_thread, NULL, checkpointer, s) != 0) {
+        conn_close(&s->ckpt);
+        return HE_INTERNAL;
+    }
+    s->ckpt_running = true;
+    /* Replaces SQLite's automatic checkpoint of the writer (run inside COMMIT). */
+    sqlite3_wal_hook(s->writer.db, wal_hook, s);
+    return 0;
+}
+
 int store__sqlite_open(const char *path, const struct store_options *opts, struct store **out)
 {
     struct sq_store *s = xcalloc(1, sizeof(*s));
@@ -286,12 +376,18 @@ int store__sqlite_open(const char *path, const struct store_options *opts, struc
         s->opts.sync = STORE_SYNC_FULL;
     }
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->cond, NULL);
+    pthread_cond_init(&s->slot_cond, NULL);
+    pthread_cond_init(&s->done_cond, NULL);
     pthread_mutex_init(&s->rmu, NULL);
     pthread_cond_init(&s->rcond, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cond, NULL);
     int rc = conn_open(s, &s->writer, true);
     if (rc == 0) {
         rc = migrate(s);
+    }
+    if (rc == 0) {
+        rc = checkpointer_start(s);
     }
     if (rc < 0) {
         s->base.ops->close(&s->base);
@@ -305,6 +401,14 @@ static void sq_close(struct store *base)
 {
     struct sq_store *s = (struct sq_store *)base;
     BUG_ON(s->tx_active || s->committing || s->batch_open);
+    if (s->ckpt_running) {
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cond);
+        pthread_mutex_unlock(&s->ckpt_mu);
+        pthread_join(s->ckpt_thread, NULL);
+        conn_close(&s->ckpt);
+    }
     while (s->idle != NULL) {
         struct sq_conn *c = s->idle;
         s->idle = c->next;
@@ -317,9 +421,12 @@ static void sq_close(struct store *base)
         conn_close(&s->writer);
     }
     pthread_mutex_destroy(&s->mu);
-    pthread_cond_destroy(&s->cond);
+    pthread_cond_destroy(&s->slot_cond);
+    pthread_cond_destroy(&s->done_cond);
     pthread_mutex_destroy(&s->rmu);
     pthread_cond_destroy(&s->rcond);
+    pthread_mutex_destroy(&s->ckpt_mu);
+    pthread_cond_destroy(&s->ckpt_cond);
     free(s->path);
     free(s);
 }
@@ -360,7 +467,8 @@ static void batch_lost_locked(struct sq_store *s)
     s->batch_waiters = NULL;
     s->batch_count = 0;
     s->batch_open = false;
-    pthread_cond_broadcast(&s->cond);
+    pthread_cond_broadcast(&s->done_cond);
+    pthread_cond_signal(&s->slot_cond);
 }
 
 /* With mu held, no savepoint open: commits the batch (mu released meanwhile). */
@@ -385,7 +493,8 @@ static void batch_commit_locked(struct sq_store *s)
         w->rc = rc;
         w->done = true;
     }
-    pthread_cond_broadcast(&s->cond);
+    pthread_cond_broadcast(&s->done_cond);
+    pthread_cond_signal(&s->slot_cond);
 }
 
 /* With mu held, after a savepoint was released or rolled back: commit, wait, or close. */
@@ -395,21 +504,18 @@ static void batch_after_tx_locked(struct sq_store *s, struct gc_waiter *self)
         batch_lost_locked(s);
         return;
     }
-    if (s->waiting_begin > 0 && s->batch_count < s->opts.max_batch) {
-        /* Others are queued: let the next one in, the batch grows. */
-        pthread_cond_broadcast(&s->cond);
-    } else if (s->batch_count > 0) {
+    if (s->batch_count > 0 && (s->waiting_begin == 0 || s->batch_count >= s->opts.max_batch)) {
         batch_commit_locked(s);
-    } else if (s->batch_open && s->waiting_begin == 0) {
+    } else if (s->batch_count == 0 && s->batch_open && s->waiting_begin == 0) {
         /* Empty batch (only rollbacks): close it, keeping no write lock while idle. */
         (void)control(&s->writer, ST_ROLLBACK);
         s->batch_open = false;
-        pthread_cond_broadcast(&s->cond);
-    } else {
-        pthread_cond_broadcast(&s->cond);
+    } else if (s->waiting_begin > 0) {
+        /* Others are queued: let the next one in, the batch grows. */
+        pthread_cond_signal(&s->slot_cond);
     }
     while (self != NULL && !self->done) {
-        pthread_cond_wait(&s->cond, &s->mu);
+        pthread_cond_wait(&s->done_cond, &s->mu);
     }
 }
 
@@ -418,7 +524,7 @@ static int writer_begin(struct sq_store *s, struct store_tx **out)
     pthread_mutex_lock(&s->mu);
     s->waiting_begin++;
     while (s->tx_active || s->committing) {
-        pthread_cond_wait(&s->cond, &s->mu);
+        pthread_cond_wait(&s->slot_cond, &s->mu);
     }
     s->waiting_begin--;
     int rc = 0;
@@ -437,7 +543,7 @@ static int writer_begin(struct sq_store *s, struct store_tx **out)
     if (rc == 0) {
         s->tx_active = true;
     } else {
-        pthread_cond_broadcast(&s->cond);
+        pthread_cond_signal(&s->slot_cond); /* the slot stays free: let another try */
     }
     pthread_mutex_unlock(&s->mu);
     if (rc < 0) {

@@ -14,6 +14,7 @@
 struct config;
 struct store;
 struct loop;
+struct pool;
 struct bus;
 struct ws_server;
 struct http_router;
@@ -23,8 +24,9 @@ struct app {
     const struct config *cfg;
     struct store *store;
     struct loop *loop;
-    struct bus *bus;          /* events/bus.h: fan-out to websocketd sessions (loop thread) */
-    struct ws_server *ws;     /* ws/ws.h */
+    struct pool *pool;             /* loop/pool.h: the websocketd protocol checks tokens there */
+    struct bus *bus;               /* events/bus.h: fan-out to websocketd sessions (loop thread) */
+    struct ws_server *ws;          /* ws/ws.h */
     char stack_uuid[UUID_STR_LEN]; /* wazo_uuid / origin_uuid / xivo_uuid, kept in the store */
     struct rate_limiter *login_limiter; /* api/auth.c: login attempts per address and user */
 };

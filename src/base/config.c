@@ -73,6 +73,8 @@ static const struct option_def options[] = {
      "bytes queued for one WebSocket before it is closed as too slow"},
     {"ws_max_message", OPT_SIZE, "64k", KIB, 16 * MIB, NULL, FIELD(ws_max_message, size_t), 0, NULL,
      "largest WebSocket message accepted from a client"},
+    {"ws_auth_check_max", OPT_DURATION, "12h", 100, DAY, NULL, FIELD(ws_auth_check_max_ms, int64_t),
+     0, NULL, "longest wait between two checks that a WebSocket's token is still valid"},
     {"max_room_members", OPT_INT, "1000", 2, 1000000, NULL, FIELD(max_room_members, int), 0, NULL,
      "most members in one room"},
     {"message_max_chars", OPT_INT, "8000", 1, 1000000, NULL, FIELD(message_max_chars, int), 0, NULL,

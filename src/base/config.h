@@ -62,6 +62,7 @@ struct config {
     int64_t ws_ping_interval_ms; /* WebSocket ping period */
     size_t ws_queue_max;         /* per-session send queue cap */
     size_t ws_max_message;       /* largest WebSocket message accepted */
+    int64_t ws_auth_check_max_ms; /* longest wait between token re-checks (revocation) */
     int max_room_members;        /* members per room */
     int message_max_chars;       /* Unicode scalar values per message */
     int64_t token_lifetime_ms;   /* default token expiry */

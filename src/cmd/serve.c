@@ -1,22 +1,20 @@
 /*
- * serve: `huard serve`, the chat server. Wiring only: options, loop, worker pool, router,
- * HTTP server, WebSocket sessions, the status routes; then run until SIGTERM/SIGINT, drain
- * and free everything (LeakSanitizer must find nothing at exit).
+ * serve: `huard serve`, the chat server. Wiring only: configuration (base/config.h), the
+ * store, first-start bootstrap, loop, worker pool, router, HTTP server, WebSocket sessions,
+ * the event bus and the API modules (auth, chatd, websocketd, which share struct app); then
+ * run until SIGTERM/SIGINT, drain and free everything (LeakSanitizer must find nothing at exit).
  *
- * Options come from base/config (defaults < file < HUARD_* environment < flags).
- * Test-only switch, deliberately not a config option: HUARD_TEST_HOOKS=1 enables the test
- * routes below and the echo protocol's flood op (ws/echo.h).
+ * Test-only switch: HUARD_TEST_HOOKS=1 enables the test routes and the echo protocol's flood
+ * op (ws/echo.h).
  */
 #include "cmd/cmd.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -27,6 +25,8 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "domain/bootstrap.h"
+#include "events/bus.h"
+#include "events/relay.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -41,18 +41,32 @@
 #include "base/banned.h"
 
 #define DRAIN_TIMEOUT_MS 5000
+/* Test hooks only: the echo WebSocket protocol of the transport's tests (ws/echo.h). */
+#define SERVE_TEST_WS_PATH "/api/huard/1.0/test/ws/"
+
+struct serve_opts {
+    char listen[96];
+    char data[512];
+    char *database; /* store_location(): --database, or <data>/huard.db */
+    unsigned workers;
+    struct http_config http;
+    struct ws_config ws;
+    bool test_hooks;
+};
 
 struct server {
+    struct serve_opts opts;
     struct config cfg;
-    bool test_hooks;
+    struct store *store;
+    struct bus *bus;
+    struct app app; /* what the API modules share (api/app.h) */
     struct loop *loop;
     struct pool *pool;
     struct http_router *router;
     struct http_server *http;
     struct ws_server *ws;
     struct ws_echo *echo;
-    struct store *store;
-    struct app app;
+    struct relay *relay; /* PostgreSQL only: events of the other instances */
     struct loop_timer *drain_timer;
     bool stopping;
 };
@@ -61,53 +75,103 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: huard serve [options]\n"
                  "\n"
-                 "Runs the chat server: REST, WebSocket and web UI on one port, and logs\n"
-                 "`msg=listening addr=http://HOST:PORT` on stderr once it accepts connections.\n"
+                 "Runs the chat server: REST, WebSocket and web UI on one port.\n"
+                 "Each option is also read from HUARD_<NAME> in the environment and from\n"
+                 "the --config file; flags win. --print-config shows the values in force.\n"
                  "\n");
     config_usage(out);
-    fprintf(out, "  --print-config          print the resulting configuration and exit\n"
-                 "  -h, --help              show this help\n");
 }
 
-/* Turns the configuration into the http and ws settings. */
-static int settings_from_config(const struct config *cfg, struct http_config *http,
-                                struct ws_config *ws)
+/* ---- configuration ---- */
+
+/* Splits "host:port" or "[v6]:port" into the HTTP config ("localhost" binds 127.0.0.1). */
+static int listen_from_config(const char *addr, struct http_config *http)
 {
-    http_config_defaults(http);
-    ws_config_defaults(ws);
     uint16_t port = 0;
-    if (config_addr_split(cfg->listen, http->listen_host, sizeof(http->listen_host), &port) != 0) {
+    if (config_addr_split(addr, http->listen_host, sizeof(http->listen_host), &port) != 0) {
         return HE_CONFIG;
     }
     if (strcmp(http->listen_host, "localhost") == 0) {
         snprintf(http->listen_host, sizeof(http->listen_host), "127.0.0.1");
     }
     http->listen_port = port;
-    http->connection_limit = (unsigned)cfg->connection_limit;
-    http->body_max = cfg->max_body;
-    http->header_max = cfg->max_header;
-    http->uri_max = cfg->max_uri;
-    ws->ping_interval_ms = (unsigned)cfg->ws_ping_interval_ms;
-    ws->send_queue_max = cfg->ws_queue_max;
-    ws->recv_msg_max = cfg->ws_max_message;
     return 0;
+}
+
+/* 0, 1 when --help or --print-config was served, 2 on a usage error (printed). */
+static int load_options(struct serve_opts *o, struct config *cfg, int argc, char **argv)
+{
+    char *err = NULL;
+    int first = argc;
+    if (config_load(cfg, argc, argv, NULL, &first, &err) != 0) {
+        fprintf(stderr, "huard serve: %s\n", err ? err : "invalid configuration");
+        free(err);
+        return 2;
+    }
+    if (cfg->help) {
+        usage(stdout);
+        return 1;
+    }
+    if (cfg->print_config) {
+        config_print(cfg, stdout);
+        return 1;
+    }
+    if (first < argc) {
+        fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
+        return 2;
+    }
+    if (listen_from_config(cfg->listen, &o->http) != 0) {
+        fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", cfg->listen);
+        return 2;
+    }
+    log_level = cfg->log_level;
+    snprintf(o->listen, sizeof(o->listen), "%s", cfg->listen);
+    if ((size_t)snprintf(o->data, sizeof(o->data), "%s", cfg->data) >= sizeof(o->data) ||
+        !cfg->data[0]) {
+        fprintf(stderr, "huard serve: option 'data': invalid folder '%s'\n", cfg->data);
+        return 2;
+    }
+    /* The same rule as `huard migrate` and `huard user` (store.h), so all three agree. */
+    if (store_location(cfg->data, cfg->database, &o->database) != 0) {
+        fprintf(stderr, "huard serve: cannot create the data folder '%s'\n", cfg->data);
+        return 2;
+    }
+    o->workers = (unsigned)config_worker_count(cfg);
+    o->http.connection_limit = (unsigned)cfg->connection_limit;
+    o->http.body_max = cfg->max_body;
+    o->http.header_max = cfg->max_header;
+    o->http.uri_max = cfg->max_uri;
+    o->ws.ping_interval_ms = (unsigned)cfg->ws_ping_interval_ms;
+    o->ws.send_queue_max = cfg->ws_queue_max;
+    o->ws.recv_msg_max = cfg->ws_max_message;
+    const char *hooks = getenv("HUARD_TEST_HOOKS");
+    o->test_hooks = hooks && strcmp(hooks, "1") == 0;
+    return 0;
+}
+
+/* ---- store and first start ---- */
+
+static int open_store(struct server *srv)
+{
+    struct store_options sopts = {0};
+    sopts.sync =
+        srv->cfg.sqlite_synchronous == CONFIG_SYNC_NORMAL ? STORE_SYNC_NORMAL : STORE_SYNC_FULL;
+    int rc = store_open(srv->opts.database, &sopts, &srv->store);
+    if (rc < 0) {
+        log_err("msg=store_open_failed backend=%s err=%s",
+                strncmp(srv->opts.database, "postgres", 8) == 0 ? "postgresql" : "sqlite",
+                he_name(rc));
+        return rc;
+    }
+    /* Default tenant, the stack uuid every instance shares, the admin user. */
+    rc = bootstrap_first_start(srv->store, &srv->cfg, srv->app.stack_uuid);
+    if (rc < 0) {
+        log_err("msg=bootstrap_failed err=%s", he_name(rc));
+    }
+    return rc;
 }
 
 /* ---- routes of the server itself ---- */
-
-/* GET /api/chatd/1.0/status (wazo-api.md 3.8). Wazo requires the ACL chatd.status.read;
- * issue 5 adds the token check when auth exists. Until then it answers anyone. */
-static int status_chatd(const struct http_request *req, struct http_response *resp, void *ctx)
-{
-    (void)req;
-    (void)ctx;
-    /* The body never changes: rendered once, copied per answer. */
-    static const char body[] = "{\"rest_api\":{\"status\":\"ok\"},\"bus_consumer\":{\"status\":"
-                               "\"ok\"},\"presence_initialization\":{\"status\":\"ok\"},"
-                               "\"master_tenant\":{\"status\":\"ok\"}}";
-    http_resp_bytes(resp, 200, "application/json", body, sizeof(body) - 1);
-    return 0;
-}
 
 /* GET /api/huard/1.0/status: unauthenticated readiness probe for load balancers. */
 static int status_huard(const struct http_request *req, struct http_response *resp, void *ctx)
@@ -176,7 +240,7 @@ static int test_broadcast(const struct http_request *req, struct http_response *
 
 static int add_routes(struct server *srv)
 {
-    if (srv->test_hooks) {
+    if (srv->opts.test_hooks) {
         if (!http_route_add(srv->router, "GET", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
                             0) ||
             !http_route_add(srv->router, "POST", "/api/huard/1.0/test/echo/{name}", test_echo, srv,
@@ -185,19 +249,38 @@ static int add_routes(struct server *srv)
                             0) ||
             !http_route_add(srv->router, "POST", "/api/huard/1.0/test/broadcast", test_broadcast,
                             srv, 0) ||
-            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->cfg.data) != 0) {
+            http_static_add(srv->router, "/api/huard/1.0/test/static", srv->opts.data) != 0) {
             return HE_INTERNAL;
         }
     }
-    if (!http_route_add(srv->router, "GET", "/api/chatd/1.0/status", status_chatd, srv,
-                        HTTP_ROUTE_INLINE) ||
-        !http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,
+    if (!http_route_add(srv->router, "GET", "/api/huard/1.0/status", status_huard, srv,
                         HTTP_ROUTE_INLINE)) {
         return HE_INTERNAL;
     }
-    srv->echo = ws_echo_add(srv->ws, srv->router, "/api/websocketd/", srv->test_hooks);
-    if (!srv->echo) {
-        return HE_INTERNAL;
+    struct app *app = &srv->app;
+    app->cfg = &srv->cfg;
+    app->store = srv->store;
+    app->loop = srv->loop;
+    app->pool = srv->pool;
+    app->bus = srv->bus;
+    app->ws = srv->ws;
+    int rc = api_auth_register(srv->router, app);
+    if (rc == 0) {
+        rc = api_chatd_register(srv->router, app);
+    }
+    if (rc == 0) {
+        rc = api_websocketd_register(srv->router, app);
+    }
+    if (rc != 0) {
+        log_err("msg=api_register_failed err=%s", he_name(rc));
+        return rc;
+    }
+    if (srv->opts.test_hooks) {
+        /* The transport's own protocol, for its tests; websocketd v2 owns /api/websocketd/. */
+        srv->echo = ws_echo_add(srv->ws, srv->router, SERVE_TEST_WS_PATH, true);
+        if (!srv->echo) {
+            return HE_INTERNAL;
+        }
     }
     return 0;
 }
@@ -266,6 +349,8 @@ static void server_teardown(struct server *srv)
     }
     loop_timer_free(srv->drain_timer);
     srv->drain_timer = NULL;
+    relay_free(srv->relay);
+    srv->relay = NULL;
     /* Sessions first: their sockets go back to MHD before it stops. */
     ws_server_free(srv->ws);
     srv->ws = NULL;
@@ -286,101 +371,74 @@ static void server_teardown(struct server *srv)
     srv->http = NULL;
     http_router_free(srv->router);
     srv->router = NULL;
+    /* Events still on their way (http_resp_after closures run by loop_free) find no bus and
+     * are dropped: nobody is connected any more. */
+    srv->app.bus = NULL;
+    bus_free(srv->bus);
+    srv->bus = NULL;
     loop_free(srv->loop);
     srv->loop = NULL;
-    /* Last: no worker is left to use it. */
     store_close(srv->store);
     srv->store = NULL;
+    free(srv->opts.database);
+    srv->opts.database = NULL;
+    config_release(&srv->cfg);
 }
 
 int cmd_serve(int argc, char **argv)
 {
     struct server srv;
     memset(&srv, 0, sizeof(srv));
-    int status = 2;
-    char *err = NULL;
-    int first = argc;
-    struct http_config http;
-    struct ws_config wscfg;
-    if (config_load(&srv.cfg, argc, argv, NULL, &first, &err) != 0) {
-        fprintf(stderr, "huard serve: %s\n", err ? err : "bad configuration");
-        goto out;
-    }
-    if (srv.cfg.help) {
-        usage(stdout);
-        status = 0;
-        goto out;
-    }
-    if (first < argc) {
-        fprintf(stderr, "huard serve: unexpected argument '%s'\n", argv[first]);
-        goto out;
-    }
-    if (settings_from_config(&srv.cfg, &http, &wscfg) != 0) {
-        fprintf(stderr, "huard serve: option 'listen': invalid address '%s'\n", srv.cfg.listen);
-        goto out;
-    }
-    if (srv.cfg.print_config) {
-        config_print(&srv.cfg, stdout);
-        status = 0;
-        goto out;
-    }
-    log_level = srv.cfg.log_level;
-    const char *hooks = getenv("HUARD_TEST_HOOKS");
-    srv.test_hooks = hooks && strcmp(hooks, "1") == 0;
-    status = 1;
-    if (mkdir(srv.cfg.data, 0700) != 0 && errno != EEXIST) {
-        log_err("msg=data_dir_failed path=%s errno=%d", srv.cfg.data, errno);
-        goto out;
-    }
-    char *dbpath = srv.cfg.database && srv.cfg.database[0]
-                       ? xstrdup(srv.cfg.database)
-                       : xasprintf("%s/%s", srv.cfg.data, STORE_SQLITE_FILE);
-    struct store_options sopts = {0};
-    sopts.sync =
-        srv.cfg.sqlite_synchronous == CONFIG_SYNC_NORMAL ? STORE_SYNC_NORMAL : STORE_SYNC_FULL;
-    int src = store_open(dbpath, &sopts, &srv.store);
-    free(dbpath);
-    if (src != 0) {
-        log_err("msg=store_open_failed err=%s", he_name(src));
-        goto out;
-    }
-    src = bootstrap_first_start(srv.store, &srv.cfg, srv.app.stack_uuid);
-    if (src != 0) {
-        log_err("msg=first_start_failed err=%s", he_name(src));
-        goto out;
-    }
+    struct serve_opts *o = &srv.opts;
+    http_config_defaults(&o->http);
+    ws_config_defaults(&o->ws);
 
+    int prc = load_options(o, &srv.cfg, argc, argv);
+    if (prc != 0) {
+        if (prc == 2) {
+            usage(stderr);
+        }
+        free(o->database);
+        config_release(&srv.cfg);
+        return prc == 1 ? 0 : 2;
+    }
+    int status = 1;
+    /* The loop first: it blocks SIGTERM/SIGINT in this thread, so every thread started after
+     * it (the store's checkpointer, the workers) inherits the mask and signals reach the
+     * loop's signalfd instead of killing the process. */
     srv.loop = loop_new();
     if (!srv.loop) {
         goto out;
     }
-    srv.pool = pool_new(srv.loop, (unsigned)config_worker_count(&srv.cfg));
+    if (open_store(&srv) != 0) {
+        goto out;
+    }
+    srv.pool = pool_new(srv.loop, o->workers);
     if (!srv.pool) {
         goto out;
     }
     srv.router = http_router_new();
-    srv.ws = ws_server_new(srv.loop, &wscfg);
-    if (!srv.ws || add_routes(&srv) != 0) {
+    srv.ws = ws_server_new(srv.loop, &o->ws);
+    srv.bus = bus_new(srv.loop);
+    if (!srv.ws || !srv.bus || add_routes(&srv) != 0) {
         goto out;
     }
-    srv.app.cfg = &srv.cfg;
-    srv.app.store = srv.store;
-    srv.app.loop = srv.loop;
-    srv.app.ws = srv.ws;
-    if (api_auth_register(srv.router, &srv.app) != 0) {
-        goto out;
-    }
-    srv.http = http_server_new(srv.loop, srv.pool, srv.router, &http);
+    srv.http = http_server_new(srv.loop, srv.pool, srv.router, &o->http);
     if (!srv.http) {
         goto out;
     }
+    if (strcmp(store_backend_name(srv.store), "postgresql") == 0) {
+        /* Instances sharing the database see each other's events (DESIGN.md section 1). */
+        srv.relay =
+            relay_new(srv.loop, srv.pool, srv.store, srv.bus, o->database, srv.app.stack_uuid);
+    }
     loop_on_signal(srv.loop, on_signal, &srv);
-    const char *host = http.listen_host;
+    const char *host = o->http.listen_host;
     bool v6 = strchr(host, ':') != NULL;
-    log_info("msg=listening addr=http://%s%s%s:%u workers=%u data=%s", v6 ? "[" : "", host,
-             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool),
-             srv.cfg.data);
-    if (srv.test_hooks) {
+    log_info("msg=listening addr=http://%s%s%s:%u workers=%u data=%s store=%s", v6 ? "[" : "", host,
+             v6 ? "]" : "", (unsigned)http_server_port(srv.http), pool_size(srv.pool), o->data,
+             store_backend_name(srv.store));
+    if (o->test_hooks) {
         log_warn("msg=test_hooks_enabled");
     }
     if (loop_run(srv.loop) != 0) {
@@ -390,7 +448,5 @@ int cmd_serve(int argc, char **argv)
     log_info("msg=stopped");
 out:
     server_teardown(&srv);
-    config_release(&srv.cfg);
-    free(err);
     return status;
 }

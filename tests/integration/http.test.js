@@ -24,12 +24,13 @@ function assertWazoError(body, status, errorId) {
   assert.ok(Math.abs(body.timestamp - Date.now() / 1000) < 60, `timestamp ${body.timestamp}`);
 }
 
-test('chatd status answers the wazo-chatd shape', async () => {
+test('chatd status requires a token: 401 in the chatd shape (wazo-api.md 3.8)', async () => {
   const res = await fetch(`${server.url}/api/chatd/1.0/status`);
-  assert.equal(res.status, 200);
+  assert.equal(res.status, 401);
   assert.match(res.headers.get('content-type'), /^application\/json/);
   const body = await res.json();
-  assert.deepEqual(body.rest_api, { status: 'ok' });
+  assert.equal(body.error_id, 'unauthorized');
+  assert.equal(body.details.required_access, 'chatd.status.read');
 });
 
 test('huard readiness status answers without auth', async () => {
@@ -45,19 +46,19 @@ test('unknown path is 404 not-found in the Wazo error shape', async () => {
 });
 
 test('trailing slash is a different path (Flask strictness)', async () => {
-  const res = await fetch(`${server.url}/api/chatd/1.0/status/`);
+  const res = await fetch(`${server.url}/api/huard/1.0/status/`);
   assert.equal(res.status, 404);
 });
 
 test('known path with another method is 405 with Allow', async () => {
-  const res = await fetch(`${server.url}/api/chatd/1.0/status`, { method: 'DELETE' });
+  const res = await fetch(`${server.url}/api/huard/1.0/status`, { method: 'DELETE' });
   assert.equal(res.status, 405);
   assert.equal(res.headers.get('allow'), 'GET, HEAD');
   assertWazoError(await res.json(), 405, 'method-not-allowed');
 });
 
 test('HEAD is served by the GET route without a body', async () => {
-  const res = await fetch(`${server.url}/api/chatd/1.0/status`, { method: 'HEAD' });
+  const res = await fetch(`${server.url}/api/huard/1.0/status`, { method: 'HEAD' });
   assert.equal(res.status, 200);
   assert.equal(await res.text(), '');
 });
@@ -125,7 +126,7 @@ test('chunked body growing past the cap is 413', async () => {
 });
 
 test('request URI over the cap is 414', async () => {
-  const res = await fetch(`${server.url}/api/chatd/1.0/status?q=${'a'.repeat(5000)}`);
+  const res = await fetch(`${server.url}/api/huard/1.0/status?q=${'a'.repeat(5000)}`);
   assert.equal(res.status, 414);
   assertWazoError(await res.json(), 414, 'uri-too-long');
 });
@@ -134,12 +135,12 @@ test('header block over the cap is 431', async () => {
   // Under MHD's 8 KiB connection pool, over our 8 KiB header cap? Both give 431: a 6 KiB
   // header passes our count; a 9 KiB one does not fit the pool. Check the larger one.
   const big = 'x'.repeat(9000);
-  const req = `GET /api/chatd/1.0/status HTTP/1.1\r\nHost: t\r\nX-Big: ${big}\r\n\r\n`;
+  const req = `GET /api/huard/1.0/status HTTP/1.1\r\nHost: t\r\nX-Big: ${big}\r\n\r\n`;
   const { data } = await rawExchange(server.port, req, { until: hasResponses(1) });
   const [res] = parseResponses(data);
   assert.equal(res.status, 431);
   // The server is still up.
-  assert.equal((await fetch(`${server.url}/api/chatd/1.0/status`)).status, 200);
+  assert.equal((await fetch(`${server.url}/api/huard/1.0/status`)).status, 200);
 });
 
 test('many headers over the cap but within the pool is 431 in the Wazo shape', async () => {
@@ -147,7 +148,7 @@ test('many headers over the cap but within the pool is 431 in the Wazo shape', a
   for (let i = 0; i < 400; i++) lines.push(`X-H${i}: ${'v'.repeat(8)}`);
   // 400 headers of ~16 bytes: about 7.6 KB with our per-header overhead, past 8 KiB counted
   // with ": " and CRLF... but MHD may still refuse it first; accept either, both 431.
-  const req = `GET /api/chatd/1.0/status HTTP/1.1\r\nHost: t\r\n${lines.join('\r\n')}\r\n\r\n`;
+  const req = `GET /api/huard/1.0/status HTTP/1.1\r\nHost: t\r\n${lines.join('\r\n')}\r\n\r\n`;
   const { data } = await rawExchange(server.port, req, { until: hasResponses(1) });
   const [res] = parseResponses(data);
   assert.equal(res.status, 431);
@@ -166,7 +167,7 @@ test('garbage instead of HTTP is 400 and the server stays up', async () => {
   const { closed: closed3 } = await rawExchange(server.port, 'garbage\r\n\r\n');
   assert.equal(closed3, true);
   assert.ok(closed || res.headers.connection === 'close');
-  assert.equal((await fetch(`${server.url}/api/chatd/1.0/status`)).status, 200);
+  assert.equal((await fetch(`${server.url}/api/huard/1.0/status`)).status, 200);
 });
 
 test('binary junk on one connection does not disturb others', async () => {
@@ -175,14 +176,14 @@ test('binary junk on one connection does not disturb others', async () => {
   await new Promise((resolve) => junk.on('connect', resolve));
   junk.on('error', () => {});
   junk.write(Buffer.from([0, 1, 2, 255, 254, 13, 10, 13, 10]));
-  const res = await fetch(`${server.url}/api/chatd/1.0/status`);
+  const res = await fetch(`${server.url}/api/huard/1.0/status`);
   assert.equal(res.status, 200);
   junk.destroy();
 });
 
 test('keep-alive: two requests on one connection, one on a worker', async () => {
   const req =
-    'GET /api/chatd/1.0/status HTTP/1.1\r\nHost: t\r\n\r\n' +
+    'GET /api/huard/1.0/status HTTP/1.1\r\nHost: t\r\n\r\n' +
     'GET /api/huard/1.0/test/echo/ka HTTP/1.1\r\nHost: t\r\n\r\n';
   const { data, closed } = await rawExchange(server.port, req, { until: hasResponses(2) });
   const responses = parseResponses(data);

@@ -26,8 +26,8 @@ test('a bad option value stops start-up with exit 2 and names the option', () =>
 });
 
 test('SIGTERM closes WebSockets with 1001, drops idle keep-alive, exits 0 without leaks', async () => {
-  const server = await startServer();
-  const ws = new WebSocket(`${server.wsUrl}/api/websocketd/`);
+  const server = await startServer({ env: { HUARD_TEST_HOOKS: '1' } });
+  const ws = new WebSocket(`${server.wsUrl}/api/huard/1.0/test/ws/`);
   ws.on('error', () => {});
   const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   await new Promise((resolve, reject) => {
@@ -38,7 +38,7 @@ test('SIGTERM closes WebSockets with 1001, drops idle keep-alive, exits 0 withou
   const idle = net.connect(server.port, '127.0.0.1');
   idle.on('error', () => {});
   await new Promise((resolve) => {
-    idle.write('GET /api/chatd/1.0/status HTTP/1.1\r\nHost: t\r\n\r\n');
+    idle.write('GET /api/huard/1.0/status HTTP/1.1\r\nHost: t\r\n\r\n');
     idle.once('data', resolve);
   });
   await server.stop(); // asserts exit code 0 and no sanitizer report

@@ -11,7 +11,7 @@ const INTERVAL_MS = 200;
 let server;
 
 before(async () => {
-  server = await startServer({ env: { HUARD_WS_PING_INTERVAL: `${INTERVAL_MS}ms` } });
+  server = await startServer({ env: { HUARD_TEST_HOOKS: '1', HUARD_WS_PING_INTERVAL: `${INTERVAL_MS}ms` } });
 });
 
 after(async () => {
@@ -19,7 +19,7 @@ after(async () => {
 });
 
 function open(opts) {
-  const ws = new WebSocket(`${server.wsUrl}/api/websocketd/`, opts);
+  const ws = new WebSocket(`${server.wsUrl}/api/huard/1.0/test/ws/`, opts);
   ws.pings = 0;
   ws.on('ping', () => ws.pings++);
   ws.on('error', () => {});

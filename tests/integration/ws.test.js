@@ -23,7 +23,7 @@ after(async () => {
 // Opens a client and resolves once the init frame arrived; collects later messages.
 function connect(opts = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${server.wsUrl}/api/websocketd/?token=t&version=2`, opts);
+    const ws = new WebSocket(`${server.wsUrl}/api/huard/1.0/test/ws/?token=t&version=2`, opts);
     ws.messages = [];
     ws.closeInfo = null;
     ws.closed = new Promise((res) => {
@@ -58,7 +58,7 @@ function withTimeout(promise, ms, what) {
   ]).finally(() => clearTimeout(timer));
 }
 
-test('upgrade at /api/websocketd/ sends init and echoes text', async () => {
+test('upgrade at /api/huard/1.0/test/ws/ sends init and echoes text', async () => {
   const ws = await connect();
   ws.send('hello');
   assert.equal(await nextMessage(ws), 'hello');
@@ -71,7 +71,7 @@ test('upgrade at /api/websocketd/ sends init and echoes text', async () => {
 });
 
 test('a plain GET on the WebSocket path is 400, not an upgrade', async () => {
-  const res = await fetch(`${server.url}/api/websocketd/`);
+  const res = await fetch(`${server.url}/api/huard/1.0/test/ws/`);
   assert.equal(res.status, 400);
   assert.equal((await res.json()).error_id, 'invalid-data');
 });
@@ -86,7 +86,7 @@ test('a frame sent with the handshake (extra_in) is processed', async () => {
   mask.copy(frame, 2);
   for (let i = 0; i < payload.length; i++) frame[6 + i] = payload[i] ^ mask[i % 4];
   const handshake =
-    'GET /api/websocketd/ HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    'GET /api/huard/1.0/test/ws/ HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
     `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
   const expected = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
   const { data } = await rawExchange(server.port, Buffer.concat([Buffer.from(handshake), frame]), {

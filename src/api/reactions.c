@@ -1,0 +1,168 @@
+/*
+ * reactions: Huard's first extension of chatd (issue 5; DESIGN.md sections 5, 5b).
+ *
+ *   POST   /api/chatd/1.0/users/me/rooms/{room}/messages/{message}/reactions  {"emoji": "🎉"}
+ *   DELETE /api/chatd/1.0/users/me/rooms/{room}/messages/{message}/reactions/{emoji}
+ *
+ * ACLs follow chatd's scheme, chatd.users.me.rooms.<room>.messages.<message>.reactions.
+ * create|delete, which the stock user policy's chatd.users.me.rooms.# grants. Order as for
+ * posting a message: routing, token, then the room and message lookups win over body errors.
+ */
+#define LOG_MODULE "chatd"
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/app.h"
+#include "api/auth.h"
+#include "api/chatd_internal.h"
+#include "base/err.h"
+#include "domain/messages.h"
+#include "domain/render.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "http/router.h"
+#include "text/emoji.h"
+
+static const struct validate_field reaction_fields[] = {
+    {"emoji", VALIDATE_STRING, .flags = VALIDATE_REQUIRED},
+};
+
+/* Answers a messages_react() failure; returns the code. */
+static int react_fail(struct http_response *resp, int rc, const char *room_uuid,
+                      const char *message_uuid, const char *emoji)
+{
+    switch (rc) {
+    case HE_UNKNOWN_ROOM:
+        return chatd__unknown(resp, rc, room_uuid);
+    case HE_UNKNOWN_MESSAGE:
+        return chatd__unknown(resp, rc, message_uuid);
+    case HE_EXISTS:
+        http_resp_error(resp, rc,
+                        json_pack("{s:s, s:s}", "message_uuid", message_uuid, "emoji", emoji),
+                        "reactions", "Reaction already exists");
+        return rc;
+    case HE_NOT_FOUND:
+        http_resp_error(resp, rc,
+                        json_pack("{s:s, s:s}", "message_uuid", message_uuid, "emoji", emoji),
+                        "reactions", "No such reaction");
+        return rc;
+    default:
+        return chatd__fail(resp, rc);
+    }
+}
+
+/* The emoji rule as a validator error, in the list form of field validators (1.4). */
+static json_t *emoji_error(void)
+{
+    return json_pack("{s:[{s:s, s:s, s:s}]}", "emoji", "constraint_id", "emoji", "constraint",
+                     "single_emoji", "message", "Must be exactly one emoji.");
+}
+
+static int reaction_post(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    struct chatd *c = ctx;
+    struct auth_identity id = {0};
+    json_t *body = NULL;
+    json_t *details = NULL;
+    struct render_events evs = {0};
+    char room_uuid[UUID_STR_LEN];
+    char message_uuid[UUID_STR_LEN];
+    if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid) ||
+        !chatd__path_uuid(req, resp, "message_uuid", message_uuid)) {
+        return HE_NOT_FOUND;
+    }
+    const char *params[] = {room_uuid, message_uuid};
+    int rc = chatd__auth(c, req, resp, "chatd.users.me.rooms.{}.messages.{}.reactions.create",
+                         params, 2, &id);
+    if (rc < 0) {
+        return rc;
+    }
+    struct validate_value v[1];
+    int bad = chatd__body(req, &body, &details);
+    if (bad == 0) {
+        bad = validate_json(body, reaction_fields, 1, v, &details);
+    }
+    if (bad == 0 && !emoji_is_single(v[0].s, v[0].len)) {
+        bad = HE_INVAL;
+        details = emoji_error();
+    }
+    if (bad < 0) {
+        /* Room and message first: a non-member learns nothing from a body error. */
+        rc = messages_check(c->app->store, room_uuid, message_uuid, id.user_uuid);
+        if (rc < 0) {
+            rc = react_fail(resp, rc, room_uuid, message_uuid, "");
+        } else {
+            http_resp_error(resp, bad, details, NULL, NULL);
+            details = NULL;
+            rc = bad;
+        }
+        goto out;
+    }
+    const char *emoji = v[0].s;
+    rc = messages_react(c->app->store, room_uuid, message_uuid, id.user_uuid, emoji, true, &evs);
+    if (rc < 0) {
+        rc = react_fail(resp, rc, room_uuid, message_uuid, emoji);
+        goto out;
+    }
+    size_t len;
+    char *text = render_reaction(room_uuid, message_uuid, emoji, id.user_uuid, &len);
+    rc = chatd__json(resp, 201, text, len);
+    chatd__publish(c, resp, &evs);
+out:
+    render_events_release(&evs);
+    json_decref(body);
+    json_decref(details);
+    auth_identity_release(&id);
+    return rc;
+}
+
+static int reaction_delete(const struct http_request *req, struct http_response *resp, void *ctx)
+{
+    struct chatd *c = ctx;
+    struct auth_identity id = {0};
+    struct render_events evs = {0};
+    char room_uuid[UUID_STR_LEN];
+    char message_uuid[UUID_STR_LEN];
+    if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid) ||
+        !chatd__path_uuid(req, resp, "message_uuid", message_uuid)) {
+        return HE_NOT_FOUND;
+    }
+    const char *params[] = {room_uuid, message_uuid};
+    int rc = chatd__auth(c, req, resp, "chatd.users.me.rooms.{}.messages.{}.reactions.delete",
+                         params, 2, &id);
+    if (rc < 0) {
+        return rc;
+    }
+    /* The path is percent-decoded by the server: "%F0%9F%8E%89" arrives as the emoji. Any
+     * text that is no stored reaction is simply not found. */
+    const char *emoji = http_request_param(req, "emoji");
+    if (!emoji) {
+        emoji = "";
+    }
+    rc = messages_react(c->app->store, room_uuid, message_uuid, id.user_uuid, emoji, false, &evs);
+    if (rc < 0) {
+        rc = react_fail(resp, rc, room_uuid, message_uuid, emoji);
+        goto out;
+    }
+    http_resp_status(resp, 204);
+    chatd__publish(c, resp, &evs);
+out:
+    render_events_release(&evs);
+    auth_identity_release(&id);
+    return rc;
+}
+
+int chatd__reactions_register(struct http_router *router, struct chatd *c)
+{
+    if (!http_route_add(router, "POST",
+                        "/api/chatd/1.0/users/me/rooms/{room_uuid}/messages/{message_uuid}/"
+                        "reactions",
+                        reaction_post, c, 0) ||
+        !http_route_add(router, "DELETE",
+                        "/api/chatd/1.0/users/me/rooms/{room_uuid}/messages/{message_uuid}/"
+                        "reactions/{emoji}",
+                        reaction_delete, c, 0)) {
+        return HE_INTERNAL;
+    }
+    return 0;
+}

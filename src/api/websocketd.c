@@ -57,12 +57,12 @@
 
 /* Messages held while a token check runs (a client has no reason to send many). */
 #define WSD_PENDING_MAX 64
-#define WSD_PENDING_BYTES (256 * 1024)
+#define WSD_PENDING_BYTES ((size_t)256 * 1024)
 /* wazo-websocketd's re-check period once the token is past its expiry or auth is down. */
 #define WSD_RECHECK_LATE_MS 15000
 /* Check a little after the expiry instant, so that the store sees the token as expired. */
 #define WSD_EXPIRY_MARGIN_MS 20
-#define WSD_CHECK_MAX_DEFAULT_MS (12 * 3600 * 1000)
+#define WSD_CHECK_MAX_DEFAULT_MS (UINT64_C(12) * 3600 * 1000)
 
 static const char frame_init_v2[] = "{\"op\":\"init\",\"code\":0,\"data\":{\"version\":2}}";
 static const char frame_init_v1[] = "{\"op\":\"init\",\"code\":0,\"data\":{\"version\":1}}";

@@ -125,7 +125,7 @@ static struct bus_slot *map_find(const struct bus_map *m, const char *key)
 static void map_grow(struct bus_map *m)
 {
     size_t cap = m->cap ? m->cap * 2 : 64;
-    struct bus_slot **buckets = xcalloc(cap, sizeof(*buckets));
+    struct bus_slot **buckets = xcalloc(cap, sizeof(struct bus_slot *));
     for (size_t i = 0; i < m->cap; i++) {
         struct bus_slot *slot = m->buckets[i];
         while (slot != NULL) {
@@ -405,7 +405,8 @@ void bus_sub_set_identity(struct bus_sub *sub, const struct bus_identity *id)
     sub_acl_release(sub);
     memcpy(sub->user, id->user_uuid, UUID_STR_LEN);
     memcpy(sub->tenant, id->tenant_uuid, UUID_STR_LEN);
-    snprintf(sub->session, sizeof(sub->session), "%s", id->session_uuid ? id->session_uuid : "");
+    (void)snprintf(sub->session, sizeof(sub->session), "%s",
+                   id->session_uuid ? id->session_uuid : "");
     sub->admin = id->admin;
     if (id->n_acl > 0) {
         sub->acl = xcalloc(id->n_acl, sizeof(*sub->acl));
@@ -498,8 +499,8 @@ static struct ws_payload *frame_get(struct bus *bus, struct frame_set *fs, int v
         const char *f = ws_payload_data(fs->v2);
         size_t len = ws_payload_len(fs->v2);
         const char *d = memmem(f, len, "\"data\":", 7);
-        BUG_ON(d == NULL);
-        size_t off = (size_t)(d - f) + 7;
+        size_t off = d != NULL ? (size_t)(d - f) + 7 : 0;
+        BUG_ON(off == 0);
         fs->v1 = ws_payload_new(f + off, len - off - 1);
         bus->stats.frames++;
     }

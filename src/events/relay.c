@@ -294,7 +294,7 @@ static void job_work(void *arg)
         return;
     }
     /* Envelopes are rendered here, off the loop; an unknown name gets none (logged). */
-    job->envs = xcalloc(job->list->count ? job->list->count : 1, sizeof(*job->envs));
+    job->envs = xcalloc(job->list->count ? job->list->count : 1, sizeof(struct envelope *));
     for (size_t i = 0; i < job->list->count; i++) {
         const struct store_event *ev = &job->list->items[i];
         if (bus_envelope_from_store(ev, r->stack_uuid, &job->envs[i]) < 0) {
@@ -425,7 +425,7 @@ struct relay *relay_new(struct loop *loop, struct pool *pool, struct store *stor
     r->store = store;
     r->bus = bus;
     r->conninfo = xstrdup(conninfo);
-    snprintf(r->stack_uuid, sizeof(r->stack_uuid), "%s", stack_uuid);
+    (void)snprintf(r->stack_uuid, sizeof(r->stack_uuid), "%s", stack_uuid);
     r->watch_fd = -1;
     r->backoff_ms = RELAY_BACKOFF_MIN_MS;
     r->retry_timer = loop_timer_new(loop, on_retry, r);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/err.h"
 #include "harness.h"
 
@@ -55,13 +56,17 @@ Test(store_base, migrations_from_empty_reach_latest_and_reopen_is_idempotent)
 
 Test(store_base, newer_schema_is_refused)
 {
+    int cur = 0, latest = 0;
+    cr_assert_eq(store_schema_version(env.store, &cur, &latest), 0);
     store_close(env.store);
     env.store = NULL;
     ts_raw_sql(&env, "UPDATE schema_version SET version = 999");
     struct store *s = NULL;
     cr_assert_eq(store_open(env.where, NULL, &s), HE_CONFIG);
     cr_assert_null(s);
-    ts_raw_sql(&env, "UPDATE schema_version SET version = 1");
+    char *sql = xasprintf("UPDATE schema_version SET version = %d", latest);
+    ts_raw_sql(&env, sql);
+    free(sql);
     cr_assert_eq(store_open(env.where, NULL, &env.store), 0);
 }
 

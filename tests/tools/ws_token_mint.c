@@ -21,7 +21,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: %s DATABASE USER_UUID LIFETIME_S [ACL...]\n", argv[0]);
+        (void)fprintf(stderr, "usage: %s DATABASE USER_UUID LIFETIME_S [ACL...]\n", argv[0]);
         return 2;
     }
     struct store_options opts = {.no_migrate = true};
@@ -33,17 +33,24 @@ int main(int argc, char **argv)
 
     int rc = store_open(argv[1], &opts, &store);
     if (rc < 0) {
-        fprintf(stderr, "ws_token_mint: cannot open %s: %s\n", argv[1], he_name(rc));
+        (void)fprintf(stderr, "ws_token_mint: cannot open %s: %s\n", argv[1], he_name(rc));
         return 1;
     }
     password_token_new(token);
     password_token_hash(token, strlen(token), t.hash);
     if (!uuid_normalize(argv[2], strlen(argv[2]), t.user_uuid)) {
-        fprintf(stderr, "ws_token_mint: bad user uuid\n");
+        (void)fprintf(stderr, "ws_token_mint: bad user uuid\n");
         rc = HE_INVAL;
         goto out;
     }
-    t.expires_at = store_now_us() + (int64_t)atoll(argv[3]) * 1000000;
+    char *end = NULL;
+    long long lifetime = strtoll(argv[3], &end, 10);
+    if (end == argv[3] || *end != '\0' || lifetime < 0 || lifetime > 100LL * 365 * 86400) {
+        (void)fprintf(stderr, "ws_token_mint: bad lifetime\n");
+        rc = HE_INVAL;
+        goto out;
+    }
+    t.expires_at = store_now_us() + (int64_t)lifetime * 1000000;
     t.acl = argv + 4;
     t.n_acl = (size_t)(argc - 4);
     rc = store_tx_begin(store, &tx);
@@ -56,9 +63,9 @@ int main(int argc, char **argv)
         }
     }
     if (rc == 0) {
-        printf("%s\n", token);
+        (void)printf("%s\n", token);
     } else {
-        fprintf(stderr, "ws_token_mint: %s\n", he_name(rc));
+        (void)fprintf(stderr, "ws_token_mint: %s\n", he_name(rc));
     }
 out:
     store_close(store);

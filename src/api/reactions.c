@@ -78,10 +78,7 @@ static int reaction_post(const struct http_request *req, struct http_response *r
         return rc;
     }
     struct validate_value v[1] = {{0}};
-    int bad = chatd__body(req, &body, &details);
-    if (bad == 0) {
-        bad = validate_json(body, reaction_fields, 1, v, &details);
-    }
+    int bad = chatd__body_check(req, reaction_fields, 1, v, &body, &details);
     if (bad == 0 && !emoji_is_single(v[0].s, v[0].len)) {
         bad = HE_INVAL;
         details = emoji_error();
@@ -92,9 +89,8 @@ static int reaction_post(const struct http_request *req, struct http_response *r
         if (rc < 0) {
             rc = react_fail(resp, rc, room_uuid, message_uuid, "");
         } else {
-            http_resp_error(resp, bad, details, NULL, NULL);
+            rc = chatd__reject(resp, bad, details);
             details = NULL;
-            rc = bad;
         }
         goto out;
     }

@@ -5,6 +5,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('./lib/server');
@@ -408,6 +409,37 @@ describe('token checks on other routes (chatd shape)', () => {
     });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error_id, 'invalid-data');
+  });
+
+  test('a token or Wazo-Tenant that is not UTF-8 is 401, echoed as Latin-1, and the server lives on', async () => {
+    // node:http sends header strings as Latin-1 bytes: 0xff 0xfe, invalid UTF-8. jansson
+    // refuses such strings, which once aborted the server while it built the 401.
+    const raw = (headers) =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          `${server.url}/api/chatd/1.0/users/me/rooms`,
+          { headers, timeout: 5000 },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.on('error', reject);
+        req.end();
+      });
+    const r = await raw({ 'X-Auth-Token': '\u00ff\u00fe' });
+    assert.equal(r.status, 401);
+    assert.equal(r.body.details.invalid_token, '\u00ff\u00fe');
+    assert.equal(r.body.details.reason, 'not_found_or_expired');
+    const d = await loginOk('admin', ADMIN_PASSWORD);
+    const t = await raw({ 'X-Auth-Token': d.token, 'Wazo-Tenant': 't\u00e9' });
+    assert.equal(t.status, 401);
+    assert.equal(t.body.details.tenant_uuid, 't\u00e9');
+    const after = await api('GET', '/api/auth/0.1/users', { token: d.token });
+    assert.equal(after.status, 200);
   });
 
   test('a Wazo-Tenant other than the token tenant is 401 missing_permission_or_invalid_tenant', async () => {

@@ -78,6 +78,57 @@ void auth__legacy_error(struct http_response *resp, int status, const char *reas
     http_resp_json(resp, status, body);
 }
 
+static bool auth_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(s + off, (utf8proc_ssize_t)(len - off), &cp);
+        if (n <= 0) {
+            return false;
+        }
+        off += (size_t)n;
+    }
+    return true;
+}
+
+/*
+ * raw as text (new, NUL-terminated, *textlen bytes): itself when it is UTF-8, else read as
+ * Latin-1, each byte the code point of the same value, as WSGI servers decode headers.
+ */
+static char *auth_text(const unsigned char *raw, size_t len, size_t *textlen)
+{
+    if (auth_utf8_valid(raw, len)) {
+        *textlen = len;
+        return xstrndup((const char *)raw, len);
+    }
+    char *text = xmalloc(len * 2 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] < 0x80) {
+            text[n++] = (char)raw[i];
+        } else {
+            text[n++] = (char)(0xc0 | (raw[i] >> 6));
+            text[n++] = (char)(0x80 | (raw[i] & 0x3f));
+        }
+    }
+    text[n] = '\0';
+    *textlen = n;
+    return text;
+}
+
+/* A header value (or a value made from one) as a JSON string: jansson refuses invalid UTF-8,
+ * and a client may send any byte. */
+static json_t *auth_header_json(const char *s)
+{
+    size_t len = 0;
+    char *text = auth_text((const unsigned char *)s, strlen(s), &len);
+    json_t *j = json_stringn(text, len);
+    BUG_ON(j == NULL);
+    free(text);
+    return j;
+}
+
 /* A store or server failure on a legacy-shape route. */
 static void auth_legacy_fail(struct http_response *resp, int rc)
 {
@@ -212,12 +263,13 @@ static json_t *auth_token_json(const struct app *app, const char *token,
                   t->tenant_uuid, "auth_id", t->user_uuid, "pbx_user_uuid", t->user_uuid,
                   "xivo_uuid", app->stack_uuid, "purpose", "user", "admin", t->admin);
     json_t *data =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s?, s:s}", "token",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "token",
                   token, "auth_id", t->user_uuid, "xivo_user_uuid", t->user_uuid, "xivo_uuid",
                   app->stack_uuid, "issued_at", issued_local, "expires_at", expires_local,
                   "utc_issued_at", issued_utc, "utc_expires_at", expires_utc, "acl", acl,
                   "metadata", metadata, "session_uuid", t->session_uuid, "remote_addr",
-                  t->remote_addr, "user_agent", t->user_agent != NULL ? t->user_agent : "");
+                  t->remote_addr != NULL ? auth_header_json(t->remote_addr) : json_null(),
+                  "user_agent", auth_header_json(t->user_agent != NULL ? t->user_agent : ""));
     BUG_ON(data == NULL);
     return data;
 }
@@ -296,57 +348,6 @@ int auth_token_check(struct app *app, const char *token, const char *required_ac
     out->n_acl = t->n_acl;
     store_token_free(t);
     return 0;
-}
-
-static bool auth_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t off = 0;
-    while (off < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(s + off, (utf8proc_ssize_t)(len - off), &cp);
-        if (n <= 0) {
-            return false;
-        }
-        off += (size_t)n;
-    }
-    return true;
-}
-
-/*
- * raw as text (new, NUL-terminated, *textlen bytes): itself when it is UTF-8, else read as
- * Latin-1, each byte the code point of the same value, as WSGI servers decode headers.
- */
-static char *auth_text(const unsigned char *raw, size_t len, size_t *textlen)
-{
-    if (auth_utf8_valid(raw, len)) {
-        *textlen = len;
-        return xstrndup((const char *)raw, len);
-    }
-    char *text = xmalloc(len * 2 + 1);
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (raw[i] < 0x80) {
-            text[n++] = (char)raw[i];
-        } else {
-            text[n++] = (char)(0xc0 | (raw[i] >> 6));
-            text[n++] = (char)(0x80 | (raw[i] & 0x3f));
-        }
-    }
-    text[n] = '\0';
-    *textlen = n;
-    return text;
-}
-
-/* A header value (or a value made from one) as a JSON string: jansson refuses invalid UTF-8,
- * and a client may send any byte. */
-static json_t *auth_header_json(const char *s)
-{
-    size_t len = 0;
-    char *text = auth_text((const unsigned char *)s, strlen(s), &len);
-    json_t *j = json_stringn(text, len);
-    BUG_ON(j == NULL);
-    free(text);
-    return j;
 }
 
 /* chatd's 401 (wazo-api.md 1.6, xivo http_exceptions). */

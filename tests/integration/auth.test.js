@@ -5,7 +5,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
-const http = require('node:http');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('./lib/server');
@@ -50,6 +50,30 @@ async function login(user, password, { body, headers = {}, addr = freshAddr(), e
   });
   const text = await res.text();
   return { res, status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// A request written byte for byte on a socket, its head as Latin-1: '\u00ff' goes out as the
+// single byte 0xff, invalid UTF-8 (fetch and node:http refuse or re-encode such headers).
+function latin1Request(method, urlPath, headers, body = '') {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(server.port, '127.0.0.1');
+    const chunks = [];
+    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = /^HTTP\/1\.1 (\d+)/.exec(text);
+      if (!m) return reject(new Error(`no HTTP answer: ${JSON.stringify(text)}`));
+      const payload = text.slice(text.indexOf('\r\n\r\n') + 4);
+      resolve({ status: Number(m[1]), body: payload ? JSON.parse(payload) : null });
+    });
+    const lines = [`${method} ${urlPath} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    // write, not end: libmicrohttpd drops a request whose client half-closes first.
+    sock.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body)]));
+  });
 }
 
 async function loginOk(user, password, opts) {
@@ -256,6 +280,29 @@ describe('POST /token', () => {
     await loginOk('admin', ADMIN_PASSWORD, { headers: { 'Wazo-Session-Type': 'Mobile' } });
   });
 
+  test('a User-Agent that is not UTF-8 is kept as Latin-1 in the token data', async () => {
+    // The token object echoes the User-Agent; jansson refused it and the server aborted.
+    const headers = {
+      Authorization: basic('admin', ADMIN_PASSWORD),
+      'Content-Type': 'application/json',
+      'X-Forwarded-For': freshAddr(),
+      'User-Agent': '\u00ff\u00feagent',
+    };
+    const r = await latin1Request(
+      'POST',
+      '/api/auth/0.1/token',
+      headers,
+      JSON.stringify({ backend: 'wazo_user', expiration: 3600 }),
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.data.user_agent, '\u00ff\u00feagent');
+    const read = await api('GET', `/api/auth/0.1/token/${r.body.data.token}`, {
+      token: r.body.data.token,
+    });
+    assert.equal(read.status, 200);
+    assert.equal(read.body.data.user_agent, '\u00ff\u00feagent');
+  });
+
   test('credentials are read as UTF-8, else as Latin-1', async () => {
     const u = await createUser({ username: `jos\u00e9-${process.pid}`, password: 'p\u00e4ss' });
     await loginOk(u.username, 'p\u00e4ss', { encoding: 'utf8' });
@@ -412,24 +459,9 @@ describe('token checks on other routes (chatd shape)', () => {
   });
 
   test('a token or Wazo-Tenant that is not UTF-8 is 401, echoed as Latin-1, and the server lives on', async () => {
-    // node:http sends header strings as Latin-1 bytes: 0xff 0xfe, invalid UTF-8. jansson
-    // refuses such strings, which once aborted the server while it built the 401.
-    const raw = (headers) =>
-      new Promise((resolve, reject) => {
-        const req = http.request(
-          `${server.url}/api/chatd/1.0/users/me/rooms`,
-          { headers, timeout: 5000 },
-          (res) => {
-            let text = '';
-            res.setEncoding('utf8');
-            res.on('data', (c) => (text += c));
-            res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(text) }));
-          },
-        );
-        req.on('timeout', () => req.destroy(new Error('timeout')));
-        req.on('error', reject);
-        req.end();
-      });
+    // jansson refuses strings that are not UTF-8, which once aborted the server while it
+    // built the 401.
+    const raw = (headers) => latin1Request('GET', '/api/chatd/1.0/users/me/rooms', headers);
     const r = await raw({ 'X-Auth-Token': '\u00ff\u00fe' });
     assert.equal(r.status, 401);
     assert.equal(r.body.details.invalid_token, '\u00ff\u00fe');

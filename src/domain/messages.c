@@ -118,18 +118,23 @@ int messages_search_words(const char *term, size_t len, char ***words_out, size_
     return 0;
 }
 
+/* The words of an optional search term (none when term is NULL), as messages_search_words. */
+static int term_words(const char *term, char ***words, size_t *n)
+{
+    *words = NULL;
+    *n = 0;
+    return term ? messages_search_words(term, strlen(term), words, n) : 0;
+}
+
 int messages_page(struct store *s, const struct messages_page_args *a,
                   struct store_message_list **out)
 {
     char **words = NULL;
     size_t n_words = 0;
     struct store_tx *tx = NULL;
-    int rc = 0;
-    if (a->search) {
-        rc = messages_search_words(a->search, strlen(a->search), &words, &n_words);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = term_words(a->search, &words, &n_words);
+    if (rc < 0) {
+        return rc;
     }
     struct store_page_query q = {
         .viewer_uuid = a->viewer_uuid,
@@ -157,12 +162,9 @@ int messages_search(struct store *s, const struct messages_search_args *a,
     char **words = NULL;
     size_t n_words = 0;
     struct store_tx *tx = NULL;
-    int rc = 0;
-    if (a->search) {
-        rc = messages_search_words(a->search, strlen(a->search), &words, &n_words);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = term_words(a->search, &words, &n_words);
+    if (rc < 0) {
+        return rc;
     }
     struct store_search_query q = {
         .user_uuid = a->user_uuid,

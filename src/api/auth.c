@@ -69,15 +69,6 @@ static const struct rate_policy auth_rate_policies[] = {
 /* ---------------------------------------------------------------------------------------- */
 /* Response helpers                                                                         */
 
-void auth__legacy_error(struct http_response *resp, int status, const char *reason)
-{
-    double ts = (double)time_now_us() / 1e6;
-    json_t *body =
-        json_pack("{s:[s], s:[f], s:i}", "reason", reason, "timestamp", ts, "status_code", status);
-    BUG_ON(body == NULL);
-    http_resp_json(resp, status, body);
-}
-
 static bool auth_utf8_valid(const unsigned char *s, size_t len)
 {
     size_t off = 0;
@@ -127,6 +118,16 @@ static json_t *auth_header_json(const char *s)
     BUG_ON(j == NULL);
     free(text);
     return j;
+}
+
+void auth__legacy_error(struct http_response *resp, int status, const char *reason)
+{
+    double ts = (double)time_now_us() / 1e6;
+    /* reason may quote the request (a scope, a tenant), which may be any bytes. */
+    json_t *body = json_pack("{s:[o], s:[f], s:i}", "reason", auth_header_json(reason), "timestamp",
+                             ts, "status_code", status);
+    BUG_ON(body == NULL);
+    http_resp_json(resp, status, body);
 }
 
 /* A store or server failure on a legacy-shape route. */

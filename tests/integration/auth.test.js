@@ -367,6 +367,19 @@ describe('GET/HEAD/DELETE /token/{token}', () => {
     assert.equal((await fetch(`${tok}?tenant=${otherTenant}`, { method: 'HEAD' })).status, 403);
   });
 
+  test('a scope or tenant that is not UTF-8 is 403 quoting it as Latin-1, not a crash', async () => {
+    // The legacy reason quotes the query; jansson refused %FF and the server aborted.
+    const d = await loginOk('admin', ADMIN_PASSWORD);
+    const tok = `${server.url}/api/auth/0.1/token/${d.token}`;
+    const scope = await fetch(`${tok}?scope=a.%FF`);
+    assert.equal(scope.status, 403);
+    assertLegacy(await scope.json(), 403, 'Unauthorized for a.\u00ff');
+    const tenant = await fetch(`${tok}?tenant=%FF`);
+    assert.equal(tenant.status, 403);
+    assertLegacy(await tenant.json(), 403, 'Unauthorized for tenant \u00ff');
+    assert.equal((await fetch(tok)).status, 200);
+  });
+
   test('a user token fails an admin scope with 403 Unauthorized for <acl>', async () => {
     const u = await createUser();
     const d = await loginOk(u.username, u.password);

@@ -108,9 +108,7 @@ static char *auth_text(const unsigned char *raw, size_t len, size_t *textlen)
     return text;
 }
 
-/* A header value (or a value made from one) as a JSON string: jansson refuses invalid UTF-8,
- * and a client may send any byte. */
-static json_t *auth_header_json(const char *s)
+json_t *auth__text_json(const char *s)
 {
     size_t len = 0;
     char *text = auth_text((const unsigned char *)s, strlen(s), &len);
@@ -124,7 +122,7 @@ void auth__legacy_error(struct http_response *resp, int status, const char *reas
 {
     double ts = (double)time_now_us() / 1e6;
     /* reason may quote the request (a scope, a tenant), which may be any bytes. */
-    json_t *body = json_pack("{s:[o], s:[f], s:i}", "reason", auth_header_json(reason), "timestamp",
+    json_t *body = json_pack("{s:[o], s:[f], s:i}", "reason", auth__text_json(reason), "timestamp",
                              ts, "status_code", status);
     BUG_ON(body == NULL);
     http_resp_json(resp, status, body);
@@ -269,8 +267,8 @@ static json_t *auth_token_json(const struct app *app, const char *token,
                   app->stack_uuid, "issued_at", issued_local, "expires_at", expires_local,
                   "utc_issued_at", issued_utc, "utc_expires_at", expires_utc, "acl", acl,
                   "metadata", metadata, "session_uuid", t->session_uuid, "remote_addr",
-                  t->remote_addr != NULL ? auth_header_json(t->remote_addr) : json_null(),
-                  "user_agent", auth_header_json(t->user_agent != NULL ? t->user_agent : ""));
+                  t->remote_addr != NULL ? auth__text_json(t->remote_addr) : json_null(),
+                  "user_agent", auth__text_json(t->user_agent != NULL ? t->user_agent : ""));
     BUG_ON(data == NULL);
     return data;
 }
@@ -356,14 +354,14 @@ static int auth_unauthorized(struct http_response *resp, const char *token, cons
                              const char *required_acl, bool with_tenant, const char *tenant)
 {
     json_t *details = json_pack("{s:o, s:s}", "invalid_token",
-                                auth_header_json(token != NULL ? token : ""), "reason", reason);
+                                auth__text_json(token != NULL ? token : ""), "reason", reason);
     BUG_ON(details == NULL);
     if (required_acl != NULL) {
-        json_object_set_new(details, "required_access", auth_header_json(required_acl));
+        json_object_set_new(details, "required_access", auth__text_json(required_acl));
     }
     if (with_tenant) {
         json_object_set_new(details, "tenant_uuid",
-                            tenant != NULL ? auth_header_json(tenant) : json_null());
+                            tenant != NULL ? auth__text_json(tenant) : json_null());
     }
     http_resp_error(resp, HE_UNAUTHORIZED, details, NULL, NULL);
     return HE_UNAUTHORIZED;

@@ -92,8 +92,9 @@ static int users_invalid(struct http_response *resp, const json_t *details)
 
 static int users_unknown(struct http_response *resp, const char *uuid)
 {
-    char *message = xasprintf("No such user: \"%s\"", uuid);
-    http_resp_error(resp, HE_UNKNOWN_USER, json_pack("{s:s}", "uuid", uuid), "users", message);
+    json_t *u = auth__text_json(uuid); /* a path value that is no uuid may be any bytes */
+    char *message = xasprintf("No such user: \"%s\"", json_string_value(u));
+    http_resp_error(resp, HE_UNKNOWN_USER, json_pack("{s:o}", "uuid", u), "users", message);
     free(message);
     return 0;
 }

@@ -703,6 +703,17 @@ describe('users', () => {
   });
 });
 
+describe('users paths', () => {
+  test('a user path that is no uuid, not even UTF-8, is 404 quoting it as Latin-1', async () => {
+    const token = await admin();
+    const r = await api('GET', '/api/auth/0.1/users/%FF', { token });
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error_id, 'unknown-user');
+    assert.equal(r.body.message, 'No such user: "\u00ff"');
+    assert.equal(r.body.details.uuid, '\u00ff');
+  });
+});
+
 describe('first start', () => {
   test('without HUARD_ADMIN_PASSWORD a password is generated, printed once and stored 0600', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'huard-auth-'));

@@ -188,6 +188,13 @@ Test(auth, create_conflicts_and_bad_input, .init = setup, .fini = teardown)
     spec.username = "dave";
     spec.password_len = AUTH_PASSWORD_MAX_BYTES + 1;
     cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
+    /* Names are quoted in JSON answers: bytes that are not UTF-8 would make them fail. */
+    spec.password_len = 1;
+    spec.firstname = "\xff";
+    cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
+    spec.firstname = "Dave";
+    spec.lastname = "\xc3";
+    cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
     store_user_free(a);
 }
 

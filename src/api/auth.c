@@ -69,11 +69,61 @@ static const struct rate_policy auth_rate_policies[] = {
 /* ---------------------------------------------------------------------------------------- */
 /* Response helpers                                                                         */
 
+static bool auth_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(s + off, (utf8proc_ssize_t)(len - off), &cp);
+        if (n <= 0) {
+            return false;
+        }
+        off += (size_t)n;
+    }
+    return true;
+}
+
+/*
+ * raw as text (new, NUL-terminated, *textlen bytes): itself when it is UTF-8, else read as
+ * Latin-1, each byte the code point of the same value, as WSGI servers decode headers.
+ */
+static char *auth_text(const unsigned char *raw, size_t len, size_t *textlen)
+{
+    if (auth_utf8_valid(raw, len)) {
+        *textlen = len;
+        return xstrndup((const char *)raw, len);
+    }
+    char *text = xmalloc(len * 2 + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (raw[i] < 0x80) {
+            text[n++] = (char)raw[i];
+        } else {
+            text[n++] = (char)(0xc0 | (raw[i] >> 6));
+            text[n++] = (char)(0x80 | (raw[i] & 0x3f));
+        }
+    }
+    text[n] = '\0';
+    *textlen = n;
+    return text;
+}
+
+json_t *auth__text_json(const char *s)
+{
+    size_t len = 0;
+    char *text = auth_text((const unsigned char *)s, strlen(s), &len);
+    json_t *j = json_stringn(text, len);
+    BUG_ON(j == NULL);
+    free(text);
+    return j;
+}
+
 void auth__legacy_error(struct http_response *resp, int status, const char *reason)
 {
     double ts = (double)time_now_us() / 1e6;
-    json_t *body =
-        json_pack("{s:[s], s:[f], s:i}", "reason", reason, "timestamp", ts, "status_code", status);
+    /* reason may quote the request (a scope, a tenant), which may be any bytes. */
+    json_t *body = json_pack("{s:[o], s:[f], s:i}", "reason", auth__text_json(reason), "timestamp",
+                             ts, "status_code", status);
     BUG_ON(body == NULL);
     http_resp_json(resp, status, body);
 }
@@ -212,12 +262,13 @@ static json_t *auth_token_json(const struct app *app, const char *token,
                   t->tenant_uuid, "auth_id", t->user_uuid, "pbx_user_uuid", t->user_uuid,
                   "xivo_uuid", app->stack_uuid, "purpose", "user", "admin", t->admin);
     json_t *data =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s?, s:s}", "token",
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:o}", "token",
                   token, "auth_id", t->user_uuid, "xivo_user_uuid", t->user_uuid, "xivo_uuid",
                   app->stack_uuid, "issued_at", issued_local, "expires_at", expires_local,
                   "utc_issued_at", issued_utc, "utc_expires_at", expires_utc, "acl", acl,
                   "metadata", metadata, "session_uuid", t->session_uuid, "remote_addr",
-                  t->remote_addr, "user_agent", t->user_agent != NULL ? t->user_agent : "");
+                  t->remote_addr != NULL ? auth__text_json(t->remote_addr) : json_null(),
+                  "user_agent", auth__text_json(t->user_agent != NULL ? t->user_agent : ""));
     BUG_ON(data == NULL);
     return data;
 }
@@ -302,15 +353,15 @@ int auth_token_check(struct app *app, const char *token, const char *required_ac
 static int auth_unauthorized(struct http_response *resp, const char *token, const char *reason,
                              const char *required_acl, bool with_tenant, const char *tenant)
 {
-    json_t *details =
-        json_pack("{s:s, s:s}", "invalid_token", token != NULL ? token : "", "reason", reason);
+    json_t *details = json_pack("{s:o, s:s}", "invalid_token",
+                                auth__text_json(token != NULL ? token : ""), "reason", reason);
     BUG_ON(details == NULL);
     if (required_acl != NULL) {
-        json_object_set_new(details, "required_access", json_string(required_acl));
+        json_object_set_new(details, "required_access", auth__text_json(required_acl));
     }
     if (with_tenant) {
         json_object_set_new(details, "tenant_uuid",
-                            tenant != NULL ? json_string(tenant) : json_null());
+                            tenant != NULL ? auth__text_json(tenant) : json_null());
     }
     http_resp_error(resp, HE_UNAUTHORIZED, details, NULL, NULL);
     return HE_UNAUTHORIZED;
@@ -399,20 +450,6 @@ static void auth_basic_release(struct auth_basic *c)
     memset(c, 0, sizeof(*c));
 }
 
-static bool auth_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t off = 0;
-    while (off < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(s + off, (utf8proc_ssize_t)(len - off), &cp);
-        if (n <= 0) {
-            return false;
-        }
-        off += (size_t)n;
-    }
-    return true;
-}
-
 /*
  * HTTP Basic as wazo-auth reads it (wazo-api.md 2.1): "Basic " then base64 of
  * "login:password", decoded as UTF-8, else as Latin-1, split on the first ':'. An empty
@@ -438,23 +475,7 @@ static bool auth_basic_parse(const char *header, struct auth_basic *out)
         end != b64 + b64len) {
         goto out;
     }
-    if (auth_utf8_valid(raw, rawlen)) {
-        text = xmemdup(raw, rawlen + 1);
-        text[rawlen] = '\0';
-        textlen = rawlen;
-    } else {
-        /* Latin-1: each byte is the code point of the same value. */
-        text = xmalloc(rawlen * 2 + 1);
-        for (size_t i = 0; i < rawlen; i++) {
-            if (raw[i] < 0x80) {
-                text[textlen++] = (char)raw[i];
-            } else {
-                text[textlen++] = (char)(0xc0 | (raw[i] >> 6));
-                text[textlen++] = (char)(0x80 | (raw[i] & 0x3f));
-            }
-        }
-        text[textlen] = '\0';
-    }
+    text = auth_text(raw, rawlen, &textlen);
     char *colon = memchr(text, ':', textlen);
     if (colon == NULL) {
         goto out;

@@ -30,6 +30,13 @@ struct auth_api {
 };
 
 /**
+ * s as a JSON string (new reference): itself when it is UTF-8, else read as Latin-1 as WSGI
+ * decodes headers. For values a request carries (headers, query, path), which may be any
+ * bytes while jansson refuses strings that are not UTF-8.
+ */
+json_t *auth__text_json(const char *s);
+
+/**
  * Answers in wazo-auth's legacy shape (wazo-api.md 1.3):
  * {"reason":[reason],"timestamp":[<float>],"status_code":status}.
  */

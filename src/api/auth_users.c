@@ -92,8 +92,9 @@ static int users_invalid(struct http_response *resp, const json_t *details)
 
 static int users_unknown(struct http_response *resp, const char *uuid)
 {
-    char *message = xasprintf("No such user: \"%s\"", uuid);
-    http_resp_error(resp, HE_UNKNOWN_USER, json_pack("{s:s}", "uuid", uuid), "users", message);
+    json_t *u = auth__text_json(uuid); /* a path value that is no uuid may be any bytes */
+    char *message = xasprintf("No such user: \"%s\"", json_string_value(u));
+    http_resp_error(resp, HE_UNKNOWN_USER, json_pack("{s:o}", "uuid", u), "users", message);
     free(message);
     return 0;
 }
@@ -111,14 +112,34 @@ static json_t *users_body(const struct http_request *req, struct http_response *
     return body;
 }
 
-/* The required ACL of a route with the user uuid in it, e.g. auth.users.{}.delete. */
-static void users_acl(char *out, size_t outsz, const char *tmpl, const char *user_uuid)
+/*
+ * Authenticates a route with the user uuid in its path against the ACL tmpl with the path's
+ * value in it, e.g. auth.users.{}.delete. Returns 0 with *id filled (release it), or a
+ * negative code with resp set.
+ */
+static int users_auth(struct auth_api *api, const struct http_request *req,
+                      struct http_response *resp, const char *tmpl, struct auth_identity *id)
 {
-    const char *params[] = {user_uuid != NULL ? user_uuid : ""};
-    if (acl_format(out, outsz, tmpl, params, 1) < 0) {
+    const char *param = http_request_param(req, "user_uuid");
+    const char *params[] = {param != NULL ? param : ""};
+    char acl[ACL_MAX_LEN + 1];
+    if (acl_format(acl, sizeof(acl), tmpl, params, 1) < 0) {
         /* Too long to be a uuid: only a pattern covering every user can allow it. */
-        BUG_ON(acl_format(out, outsz, tmpl, (const char *const[]){"*"}, 1) < 0);
+        BUG_ON(acl_format(acl, sizeof(acl), tmpl, (const char *const[]){"*"}, 1) < 0);
     }
+    return api_auth_require(api->app, req, resp, acl, id);
+}
+
+/* The path's user uuid, canonical, into out; false with the 404 answered when it is none. */
+static bool users_path_uuid(const struct http_request *req, struct http_response *resp,
+                            char out[UUID_STR_LEN])
+{
+    const char *param = http_request_param(req, "user_uuid");
+    if (param != NULL && uuid_normalize(param, strlen(param), out)) {
+        return true;
+    }
+    users_unknown(resp, param != NULL ? param : "");
+    return false;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -326,19 +347,15 @@ out:
 static int h_user_get(const struct http_request *req, struct http_response *resp, void *ctx)
 {
     struct auth_api *api = ctx;
-    const char *param = http_request_param(req, "user_uuid");
     struct auth_identity id;
     struct store_user *user = NULL;
-    char acl[ACL_MAX_LEN + 1];
     char uuid[UUID_STR_LEN];
 
-    users_acl(acl, sizeof(acl), "auth.users.{}.read", param);
-    int rc = api_auth_require(api->app, req, resp, acl, &id);
+    int rc = users_auth(api, req, resp, "auth.users.{}.read", &id);
     if (rc < 0) {
         return rc;
     }
-    if (param == NULL || !uuid_normalize(param, strlen(param), uuid)) {
-        users_unknown(resp, param != NULL ? param : "");
+    if (!users_path_uuid(req, resp, uuid)) {
         goto out;
     }
     rc = auth_user_get(api->app->store, id.tenant_uuid, uuid, &user);
@@ -359,18 +376,14 @@ out:
 static int h_user_delete(const struct http_request *req, struct http_response *resp, void *ctx)
 {
     struct auth_api *api = ctx;
-    const char *param = http_request_param(req, "user_uuid");
     struct auth_identity id;
-    char acl[ACL_MAX_LEN + 1];
     char uuid[UUID_STR_LEN];
 
-    users_acl(acl, sizeof(acl), "auth.users.{}.delete", param);
-    int rc = api_auth_require(api->app, req, resp, acl, &id);
+    int rc = users_auth(api, req, resp, "auth.users.{}.delete", &id);
     if (rc < 0) {
         return rc;
     }
-    if (param == NULL || !uuid_normalize(param, strlen(param), uuid)) {
-        users_unknown(resp, param != NULL ? param : "");
+    if (!users_path_uuid(req, resp, uuid)) {
         goto out;
     }
     rc = auth_user_delete(api->app->store, id.tenant_uuid, uuid);
@@ -402,16 +415,13 @@ static const struct validate_field password_fields[] = {
 static int h_user_password(const struct http_request *req, struct http_response *resp, void *ctx)
 {
     struct auth_api *api = ctx;
-    const char *param = http_request_param(req, "user_uuid");
     struct auth_identity id;
     json_t *body = NULL;
     json_t *details = NULL;
     struct validate_value v[HU_ARRAY_LEN(password_fields)];
-    char acl[ACL_MAX_LEN + 1];
     char uuid[UUID_STR_LEN];
 
-    users_acl(acl, sizeof(acl), "auth.users.{}.password.edit", param);
-    int rc = api_auth_require(api->app, req, resp, acl, &id);
+    int rc = users_auth(api, req, resp, "auth.users.{}.password.edit", &id);
     if (rc < 0) {
         return rc;
     }
@@ -432,8 +442,7 @@ static int h_user_password(const struct http_request *req, struct http_response 
                         "users", msg);
         goto out;
     }
-    if (param == NULL || !uuid_normalize(param, strlen(param), uuid)) {
-        users_unknown(resp, param != NULL ? param : "");
+    if (!users_path_uuid(req, resp, uuid)) {
         goto out;
     }
     rc = auth_user_password_set(api->app->store, api->hasher, id.tenant_uuid, uuid,

@@ -46,11 +46,11 @@ int chatd__auth(struct chatd *c, const struct http_request *req, struct http_res
     return api_auth_require(c->app, req, resp, acl, id);
 }
 
-int chatd__body(const struct http_request *req, json_t **body, json_t **details)
+/* The body as JSON: an empty one is null, which validation reads as {}. */
+static int body_parse(const struct http_request *req, json_t **body, json_t **details)
 {
     size_t len = 0;
     const char *data = http_request_body(req, &len);
-    *details = NULL;
     if (!data || len == 0) {
         *body = json_null();
         return 0;
@@ -64,15 +64,53 @@ int chatd__body(const struct http_request *req, json_t **body, json_t **details)
     return 0;
 }
 
-const char *chatd__query_get(void *ctx, const char *name)
+int chatd__body_check(const struct http_request *req, const struct validate_field *fields, size_t n,
+                      struct validate_value *v, json_t **body, json_t **details)
+{
+    *details = NULL;
+    int rc = body_parse(req, body, details);
+    if (rc == 0) {
+        rc = validate_json(*body, fields, n, v, details);
+    }
+    return rc;
+}
+
+static const char *query_get(void *ctx, const char *name)
 {
     return http_request_query((const struct http_request *)ctx, name);
 }
 
-int chatd__invalid(struct http_response *resp, json_t *details)
+int chatd__query(const struct http_request *req, struct http_response *resp,
+                 const struct validate_field *fields, size_t n, struct validate_value *v)
 {
-    http_resp_error(resp, HE_INVAL, details, NULL, NULL);
-    return HE_INVAL;
+    json_t *details = NULL;
+    int rc = validate_query(query_get, (void *)req, fields, n, v, &details);
+    if (rc < 0) {
+        return chatd__reject(resp, rc, details);
+    }
+    return 0;
+}
+
+size_t chatd__uuid_list(const struct validate_value *v, char (**out)[UUID_STR_LEN])
+{
+    *out = NULL;
+    if (!v->present || v->count == 0) {
+        return 0;
+    }
+    char(*uuids)[UUID_STR_LEN] = xcalloc(v->count, UUID_STR_LEN);
+    size_t n = 0;
+    size_t pos = 0;
+    while (n < v->count && validate_uuid_list_next(v, &pos, uuids[n])) {
+        n++;
+    }
+    *out = uuids;
+    return n;
+}
+
+int chatd__reject(struct http_response *resp, int code, json_t *details)
+{
+    http_resp_error(resp, code, details, NULL, NULL);
+    return code;
 }
 
 int chatd__json(struct http_response *resp, int status, char *text, size_t len)

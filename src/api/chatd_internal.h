@@ -56,17 +56,31 @@ int chatd__auth(struct chatd *c, const struct http_request *req, struct http_res
 
 /**
  * Parses the request body as JSON into *body (new reference; an empty body is JSON null,
- * which validation reads as {}). Malformed JSON (invalid UTF-8 included) returns HE_BAD_JSON
- * with *details = {line, column} (new reference) for the caller to answer once the lookups
- * that come first in chatd are done: http_resp_error(resp, HE_BAD_JSON, details, ...).
+ * which validation reads as {}) and checks it against fields into v (which points into
+ * *body). Returns 0, or HE_BAD_JSON (malformed JSON, invalid UTF-8 included; *details =
+ * {line, column}) or HE_INVAL (*details = the validator's) with *details a new reference,
+ * for the caller to answer with chatd__reject, at once or once the lookups that come first
+ * in chatd are done.
  */
-int chatd__body(const struct http_request *req, json_t **body, json_t **details) HU_MUST_CHECK;
+int chatd__body_check(const struct http_request *req, const struct validate_field *fields, size_t n,
+                      struct validate_value *v, json_t **body, json_t **details) HU_MUST_CHECK;
 
-/** validate_get_fn over the request's query string (ctx = the request). */
-const char *chatd__query_get(void *ctx, const char *name);
+/**
+ * Checks the request's query string against fields into v. On failure answers 400
+ * invalid-data and returns HE_INVAL.
+ */
+int chatd__query(const struct http_request *req, struct http_response *resp,
+                 const struct validate_field *fields, size_t n,
+                 struct validate_value *v) HU_MUST_CHECK;
 
-/** Answers 400 invalid-data with details (taken). Returns HE_INVAL. */
-int chatd__invalid(struct http_response *resp, json_t *details);
+/**
+ * Copies the uuids of a validated VALIDATE_UUID_LIST value into *out (new array, free();
+ * NULL when the value is absent or empty). Returns how many.
+ */
+size_t chatd__uuid_list(const struct validate_value *v, char (**out)[UUID_STR_LEN]);
+
+/** Answers code (HE_BAD_JSON, HE_INVAL) with details (taken) in chatd's shape. Returns code. */
+int chatd__reject(struct http_response *resp, int code, json_t *details);
 
 /** Answers status with JSON text (taken, allocated with malloc & co). Returns 0. */
 int chatd__json(struct http_response *resp, int status, char *text, size_t len);

@@ -60,7 +60,6 @@ static int history_get(const struct http_request *req, struct http_response *res
 {
     struct chatd *c = ctx;
     struct auth_identity id = {0};
-    json_t *details = NULL;
     struct store_message_list *list = NULL;
     char room_uuid[UUID_STR_LEN];
     if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid)) {
@@ -72,11 +71,8 @@ static int history_get(const struct http_request *req, struct http_response *res
         return rc;
     }
     struct validate_value v[HU_ARRAY_LEN(history_fields)];
-    rc = validate_query(chatd__query_get, (void *)req, history_fields, HU_ARRAY_LEN(history_fields),
-                        v, &details);
+    rc = chatd__query(req, resp, history_fields, HU_ARRAY_LEN(history_fields), v);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
-        details = NULL;
         goto out;
     }
     struct messages_page_args args = {
@@ -103,7 +99,6 @@ static int history_get(const struct http_request *req, struct http_response *res
     rc = chatd__json(resp, 200, text, len);
 out:
     store_message_list_free(list);
-    json_decref(details);
     auth_identity_release(&id);
     return rc;
 }
@@ -128,10 +123,8 @@ static int message_post(const struct http_request *req, struct http_response *re
         return rc;
     }
     struct validate_value v[HU_ARRAY_LEN(c->message_fields)] = {{0}};
-    int bad = chatd__body(req, &body, &details);
-    if (bad == 0) {
-        bad = validate_json(body, c->message_fields, HU_ARRAY_LEN(c->message_fields), v, &details);
-    }
+    int bad = chatd__body_check(req, c->message_fields, HU_ARRAY_LEN(c->message_fields), v, &body,
+                                &details);
     if (bad < 0) {
         /* chatd looks the room up before it reads the body: 404 wins over 400. */
         rc = rooms_get_for_member(c->app->store, room_uuid, id.user_uuid, &room);
@@ -140,9 +133,8 @@ static int message_post(const struct http_request *req, struct http_response *re
         } else if (rc < 0) {
             rc = chatd__fail(resp, rc);
         } else {
-            http_resp_error(resp, bad, details, NULL, NULL);
+            rc = chatd__reject(resp, bad, details);
             details = NULL;
-            rc = bad;
         }
         goto out;
     }
@@ -183,25 +175,22 @@ static int search_get(const struct http_request *req, struct http_response *resp
 {
     struct chatd *c = ctx;
     struct auth_identity id = {0};
-    json_t *details = NULL;
     struct store_message_list *list = NULL;
     int rc = chatd__auth(c, req, resp, "chatd.users.me.rooms.messages.read", NULL, 0, &id);
     if (rc < 0) {
         return rc;
     }
     struct validate_value v[HU_ARRAY_LEN(search_fields)];
-    rc = validate_query(chatd__query_get, (void *)req, search_fields, HU_ARRAY_LEN(search_fields),
-                        v, &details);
+    rc = chatd__query(req, resp, search_fields, HU_ARRAY_LEN(search_fields), v);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
-        details = NULL;
         goto out;
     }
     const char *term = search_term(&v[Q_SEARCH]);
     bool distinct = v[Q_DISTINCT].present;
     if (!term && !distinct) {
         /* chatd's schema-level check, wazo-26 shape (wazo-api.md 3.6). */
-        rc = chatd__invalid(resp, json_pack("{s:s}", "_schema", "Missing search or distinct"));
+        rc = chatd__reject(resp, HE_INVAL,
+                           json_pack("{s:s}", "_schema", "Missing search or distinct"));
         goto out;
     }
     struct messages_search_args args = {
@@ -222,7 +211,6 @@ static int search_get(const struct http_request *req, struct http_response *resp
     rc = chatd__json(resp, 200, text, len);
 out:
     store_message_list_free(list);
-    json_decref(details);
     auth_identity_release(&id);
     return rc;
 }

@@ -29,7 +29,6 @@ static int presences_list_get(const struct http_request *req, struct http_respon
 {
     struct chatd *c = ctx;
     struct auth_identity id = {0};
-    json_t *details = NULL;
     char(*uuids)[UUID_STR_LEN] = NULL;
     struct store_presence_list *list = NULL;
     int rc = chatd__auth(c, req, resp, "chatd.users.presences.read", NULL, 0, &id);
@@ -37,22 +36,11 @@ static int presences_list_get(const struct http_request *req, struct http_respon
         return rc;
     }
     struct validate_value v[HU_ARRAY_LEN(presence_list_fields)];
-    rc = validate_query(chatd__query_get, (void *)req, presence_list_fields,
-                        HU_ARRAY_LEN(presence_list_fields), v, &details);
+    rc = chatd__query(req, resp, presence_list_fields, HU_ARRAY_LEN(presence_list_fields), v);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
-        details = NULL;
         goto out;
     }
-    size_t n = 0;
-    bool filter = v[PL_USERS].present && v[PL_USERS].count > 0;
-    if (filter) {
-        uuids = xcalloc(v[PL_USERS].count, UUID_STR_LEN);
-        size_t pos = 0;
-        while (n < v[PL_USERS].count && validate_uuid_list_next(&v[PL_USERS], &pos, uuids[n])) {
-            n++;
-        }
-    }
+    size_t n = chatd__uuid_list(&v[PL_USERS], &uuids);
     rc =
         presences_list(c->app->store, id.tenant_uuid, (const char(*)[UUID_STR_LEN])uuids, n, &list);
     if (rc < 0) {
@@ -65,7 +53,6 @@ static int presences_list_get(const struct http_request *req, struct http_respon
 out:
     store_presence_list_free(list);
     free(uuids);
-    json_decref(details);
     auth_identity_release(&id);
     return rc;
 }
@@ -134,16 +121,11 @@ static int presence_put(const struct http_request *req, struct http_response *re
         rc = chatd__fail(resp, rc);
         goto out;
     }
-    rc = chatd__body(req, &body, &details);
-    if (rc < 0) {
-        http_resp_error(resp, rc, details, NULL, NULL);
-        details = NULL;
-        goto out;
-    }
     struct validate_value v[HU_ARRAY_LEN(presence_put_fields)];
-    rc = validate_json(body, presence_put_fields, HU_ARRAY_LEN(presence_put_fields), v, &details);
+    rc = chatd__body_check(req, presence_put_fields, HU_ARRAY_LEN(presence_put_fields), v, &body,
+                           &details);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
+        rc = chatd__reject(resp, rc, details);
         details = NULL;
         goto out;
     }

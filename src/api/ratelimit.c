@@ -189,6 +189,14 @@ static struct rate_bucket *rate_get_or_create(struct rate_limiter *rl, unsigned 
     return b;
 }
 
+/* The existing bucket of k, or NULL. */
+static struct rate_bucket *rate_lookup(struct rate_limiter *rl, const struct rate_key *k)
+{
+    BUG_ON(k->policy >= rl->n_policies);
+    size_t len = rate_keylen(k->key);
+    return rate_find(rl, k->policy, k->key, len, rate_hash(rl, k->policy, k->key, len));
+}
+
 bool rate_limiter_take(struct rate_limiter *rl, const struct rate_key *keys, size_t n,
                        int64_t now_us, int64_t *retry_after_us)
 {
@@ -196,10 +204,7 @@ bool rate_limiter_take(struct rate_limiter *rl, const struct rate_key *keys, siz
     pthread_mutex_lock(&rl->mu);
     /* First pass: look only, so that a refusal charges nothing and creates nothing. */
     for (size_t i = 0; i < n; i++) {
-        BUG_ON(keys[i].policy >= rl->n_policies);
-        size_t len = rate_keylen(keys[i].key);
-        struct rate_bucket *b = rate_find(rl, keys[i].policy, keys[i].key, len,
-                                          rate_hash(rl, keys[i].policy, keys[i].key, len));
+        struct rate_bucket *b = rate_lookup(rl, &keys[i]);
         if (b == NULL) {
             continue;
         }
@@ -231,10 +236,7 @@ void rate_limiter_refund(struct rate_limiter *rl, const struct rate_key *keys, s
 {
     pthread_mutex_lock(&rl->mu);
     for (size_t i = 0; i < n; i++) {
-        BUG_ON(keys[i].policy >= rl->n_policies);
-        size_t len = rate_keylen(keys[i].key);
-        struct rate_bucket *b = rate_find(rl, keys[i].policy, keys[i].key, len,
-                                          rate_hash(rl, keys[i].policy, keys[i].key, len));
+        struct rate_bucket *b = rate_lookup(rl, &keys[i]);
         if (b == NULL) {
             continue;
         }

@@ -58,6 +58,25 @@ static json_t *emoji_error(void)
                      "single_emoji", "message", "Must be exactly one emoji.");
 }
 
+/*
+ * What both routes do first: the two path uuids (routing 404), then the token against
+ * chatd.users.me.rooms.<room>.messages.<message>.reactions.<verb> (401). Returns 0 with *id
+ * filled, or a negative code with resp set.
+ */
+static int reaction_begin(struct chatd *c, const struct http_request *req,
+                          struct http_response *resp, const char *verb,
+                          char room_uuid[UUID_STR_LEN], char message_uuid[UUID_STR_LEN],
+                          struct auth_identity *id)
+{
+    if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid) ||
+        !chatd__path_uuid(req, resp, "message_uuid", message_uuid)) {
+        return HE_NOT_FOUND;
+    }
+    const char *params[] = {room_uuid, message_uuid, verb};
+    return chatd__auth(c, req, resp, "chatd.users.me.rooms.{}.messages.{}.reactions.{}", params, 3,
+                       id);
+}
+
 static int reaction_post(const struct http_request *req, struct http_response *resp, void *ctx)
 {
     struct chatd *c = ctx;
@@ -67,21 +86,12 @@ static int reaction_post(const struct http_request *req, struct http_response *r
     struct render_events evs = {0};
     char room_uuid[UUID_STR_LEN];
     char message_uuid[UUID_STR_LEN];
-    if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid) ||
-        !chatd__path_uuid(req, resp, "message_uuid", message_uuid)) {
-        return HE_NOT_FOUND;
-    }
-    const char *params[] = {room_uuid, message_uuid};
-    int rc = chatd__auth(c, req, resp, "chatd.users.me.rooms.{}.messages.{}.reactions.create",
-                         params, 2, &id);
+    int rc = reaction_begin(c, req, resp, "create", room_uuid, message_uuid, &id);
     if (rc < 0) {
         return rc;
     }
     struct validate_value v[1] = {{0}};
-    int bad = chatd__body(req, &body, &details);
-    if (bad == 0) {
-        bad = validate_json(body, reaction_fields, 1, v, &details);
-    }
+    int bad = chatd__body_check(req, reaction_fields, 1, v, &body, &details);
     if (bad == 0 && !emoji_is_single(v[0].s, v[0].len)) {
         bad = HE_INVAL;
         details = emoji_error();
@@ -92,9 +102,8 @@ static int reaction_post(const struct http_request *req, struct http_response *r
         if (rc < 0) {
             rc = react_fail(resp, rc, room_uuid, message_uuid, "");
         } else {
-            http_resp_error(resp, bad, details, NULL, NULL);
+            rc = chatd__reject(resp, bad, details);
             details = NULL;
-            rc = bad;
         }
         goto out;
     }
@@ -123,13 +132,7 @@ static int reaction_delete(const struct http_request *req, struct http_response 
     struct render_events evs = {0};
     char room_uuid[UUID_STR_LEN];
     char message_uuid[UUID_STR_LEN];
-    if (!chatd__path_uuid(req, resp, "room_uuid", room_uuid) ||
-        !chatd__path_uuid(req, resp, "message_uuid", message_uuid)) {
-        return HE_NOT_FOUND;
-    }
-    const char *params[] = {room_uuid, message_uuid};
-    int rc = chatd__auth(c, req, resp, "chatd.users.me.rooms.{}.messages.{}.reactions.delete",
-                         params, 2, &id);
+    int rc = reaction_begin(c, req, resp, "delete", room_uuid, message_uuid, &id);
     if (rc < 0) {
         return rc;
     }

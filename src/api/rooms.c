@@ -57,16 +57,11 @@ static int rooms_post(const struct http_request *req, struct http_response *resp
     if (rc < 0) {
         return rc;
     }
-    rc = chatd__body(req, &body, &details);
-    if (rc < 0) {
-        http_resp_error(resp, rc, details, NULL, NULL);
-        details = NULL;
-        goto out;
-    }
     struct validate_value v[HU_ARRAY_LEN(room_create_fields)];
-    rc = validate_json(body, room_create_fields, HU_ARRAY_LEN(room_create_fields), v, &details);
+    rc = chatd__body_check(req, room_create_fields, HU_ARRAY_LEN(room_create_fields), v, &body,
+                           &details);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
+        rc = chatd__reject(resp, rc, details);
         details = NULL;
         goto out;
     }
@@ -93,10 +88,11 @@ static int rooms_post(const struct http_request *req, struct http_response *resp
     }
     if (rc == HE_INVAL) {
         /* chatd's size error is one leaf, not a list (wazo-api.md 3.2 step 4). */
-        rc = chatd__invalid(
-            resp, json_pack("{s:o}", "users",
-                            validate_error_length(VALIDATE_MIN | VALIDATE_MAX, ROOMS_MIN_MEMBERS,
-                                                  c->max_room_members, (int64_t)err.size)));
+        rc = chatd__reject(
+            resp, HE_INVAL,
+            json_pack("{s:o}", "users",
+                      validate_error_length(VALIDATE_MIN | VALIDATE_MAX, ROOMS_MIN_MEMBERS,
+                                            c->max_room_members, (int64_t)err.size)));
         goto out;
     }
     if (rc == HE_UNKNOWN_USER) {
@@ -108,8 +104,9 @@ static int rooms_post(const struct http_request *req, struct http_response *resp
                                  err.tenant ? "tenant" : "user", "message",
                                  err.tenant ? "Not the tenant of the creator."
                                             : "No such user in this tenant.");
-        rc = chatd__invalid(resp, json_pack("{s:{s:{s:o}}}", "users", index,
-                                            err.tenant ? "tenant_uuid" : "uuid", leaf));
+        rc = chatd__reject(
+            resp, HE_INVAL,
+            json_pack("{s:{s:{s:o}}}", "users", index, err.tenant ? "tenant_uuid" : "uuid", leaf));
         goto out;
     }
     if (rc < 0) {
@@ -139,7 +136,6 @@ static int rooms_get(const struct http_request *req, struct http_response *resp,
 {
     struct chatd *c = ctx;
     struct auth_identity id = {0};
-    json_t *details = NULL;
     char(*with)[UUID_STR_LEN] = NULL;
     struct store_room_list *rooms = NULL;
     int64_t *unread = NULL;
@@ -148,20 +144,11 @@ static int rooms_get(const struct http_request *req, struct http_response *resp,
         return rc;
     }
     struct validate_value v[1];
-    rc = validate_query(chatd__query_get, (void *)req, room_list_fields, 1, v, &details);
+    rc = chatd__query(req, resp, room_list_fields, 1, v);
     if (rc < 0) {
-        rc = chatd__invalid(resp, details);
-        details = NULL;
         goto out;
     }
-    size_t n = 0;
-    if (v[0].present && v[0].count > 0) {
-        with = xcalloc(v[0].count, UUID_STR_LEN);
-        size_t pos = 0;
-        while (n < v[0].count && validate_uuid_list_next(&v[0], &pos, with[n])) {
-            n++;
-        }
-    }
+    size_t n = chatd__uuid_list(&v[0], &with);
     rc = rooms_list(c->app->store, id.user_uuid, (const char(*)[UUID_STR_LEN])with, n, &rooms,
                     &unread);
     if (rc < 0) {
@@ -172,7 +159,6 @@ static int rooms_get(const struct http_request *req, struct http_response *resp,
     char *text = render_room_list(rooms, unread, c->app->stack_uuid, &len);
     rc = chatd__json(resp, 200, text, len);
 out:
-    json_decref(details);
     free(with);
     free(unread);
     store_room_list_free(rooms);

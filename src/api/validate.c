@@ -373,6 +373,39 @@ static json_t *check_json_value(const struct validate_field *f, const json_t *j,
     hu_bug(__FILE__, __LINE__, "validate: UUID_LIST rows are for query strings");
 }
 
+/* Row i's value: out[i] zeroed, or tmp (already zeroed) when the caller wants none. */
+static struct validate_value *row_value(struct validate_value *out, size_t i,
+                                        struct validate_value *tmp)
+{
+    if (out == NULL) {
+        return tmp;
+    }
+    memset(&out[i], 0, sizeof(out[i]));
+    return &out[i];
+}
+
+/* A row the input lacks: its required error, or its default into v. */
+static json_t *check_missing(const struct validate_field *f, struct validate_value *v)
+{
+    if (f->flags & VALIDATE_REQUIRED) {
+        return leaf_required();
+    }
+    apply_default(f, v);
+    return NULL;
+}
+
+/* Adds a row's error (taken; NULL for none) to *errors, made on the first. */
+static void collect(json_t **errors, const char *name, json_t *err)
+{
+    if (err == NULL) {
+        return;
+    }
+    if (*errors == NULL) {
+        *errors = must(json_object());
+    }
+    json_object_set_new(*errors, name, err);
+}
+
 /* Checks every row; returns the error object (new reference) or NULL. */
 static json_t *check_object(const json_t *obj, const struct validate_field *fields, size_t n,
                             struct validate_value *out)
@@ -380,17 +413,12 @@ static json_t *check_object(const json_t *obj, const struct validate_field *fiel
     json_t *errors = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct validate_field *f = &fields[i];
-        struct validate_value tmp;
-        struct validate_value *v = out ? &out[i] : &tmp;
+        struct validate_value tmp = {0};
+        struct validate_value *v = row_value(out, i, &tmp);
         json_t *err = NULL;
-        memset(v, 0, sizeof(*v));
         const json_t *j = json_object_get(obj, f->name);
         if (j == NULL) {
-            if (f->flags & VALIDATE_REQUIRED) {
-                err = leaf_required();
-            } else {
-                apply_default(f, v);
-            }
+            err = check_missing(f, v);
         } else if (json_is_null(j)) {
             v->present = true;
             v->is_null = true;
@@ -401,12 +429,7 @@ static json_t *check_object(const json_t *obj, const struct validate_field *fiel
             v->present = true;
             err = check_json_value(f, j, v);
         }
-        if (err != NULL) {
-            if (errors == NULL) {
-                errors = must(json_object());
-            }
-            json_object_set_new(errors, f->name, err);
-        }
+        collect(&errors, f->name, err);
     }
     return errors;
 }
@@ -563,27 +586,17 @@ int validate_query(validate_get_fn get, void *ctx, const struct validate_field *
     json_t *errors = NULL;
     for (size_t i = 0; i < n; i++) {
         const struct validate_field *f = &fields[i];
-        struct validate_value tmp;
-        struct validate_value *v = out ? &out[i] : &tmp;
+        struct validate_value tmp = {0};
+        struct validate_value *v = row_value(out, i, &tmp);
         json_t *err = NULL;
-        memset(v, 0, sizeof(*v));
         const char *s = get(ctx, f->name);
         if (s == NULL) {
-            if (f->flags & VALIDATE_REQUIRED) {
-                err = leaf_required();
-            } else {
-                apply_default(f, v);
-            }
+            err = check_missing(f, v);
         } else {
             v->present = true;
             err = check_query_value(f, s, v);
         }
-        if (err != NULL) {
-            if (errors == NULL) {
-                errors = must(json_object());
-            }
-            json_object_set_new(errors, f->name, err);
-        }
+        collect(&errors, f->name, err);
     }
     return finish(errors, details);
 }

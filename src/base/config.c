@@ -34,9 +34,11 @@ struct option_def {
  * offsetof() that also checks the field's C type, so that a row whose type does not match
  * its field fails to compile instead of writing the wrong width.
  */
+/* NOLINTBEGIN(bugprone-macro-parentheses): T is a type name in a _Generic association. */
 #define FIELD(f, T)                                                                                \
     (offsetof(struct config, f) + 0 * sizeof(char[_Generic(((struct config *)0)->f, T : 1, default \
                                                            : -1)]))
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 #define KIB INT64_C(1024)
 #define MIB (KIB * 1024)

@@ -27,7 +27,7 @@ static void random_bytes(void *buf, size_t n)
 
 void uuid_v4(char out[UUID_STR_LEN])
 {
-    uuid_t u;
+    uuid_t u = {0};
     random_bytes(u, sizeof(u));
     u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
@@ -44,7 +44,7 @@ void uuid_v7(char out[UUID_STR_LEN])
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    uuid_t u;
+    uuid_t u = {0};
     random_bytes(u, sizeof(u));
 
     pthread_mutex_lock(&v7_lock);

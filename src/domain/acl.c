@@ -217,7 +217,7 @@ int acl_format(char *out, size_t outsz, const char *tmpl, const char *const *par
                 if (o + 1 >= outsz) {
                     goto fail;
                 }
-                out[o++] = *p == '.' ? '_' : *p;
+                out[o++] = (char)(*p == '.' ? '_' : *p);
             }
             t++;
             continue;

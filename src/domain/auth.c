@@ -180,23 +180,39 @@ void auth_acl_free(char **acl, size_t n)
     free(acl);
 }
 
-int auth_username_check(const char *username, size_t len)
+/* Walks len bytes of UTF-8; false when invalid or when username rules apply and a code point
+ * is ':' or a control character. */
+static bool auth_text_ok(const char *s, size_t len, bool username)
 {
-    if (len == 0 || len > AUTH_USERNAME_MAX_BYTES) {
-        return HE_INVAL;
-    }
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)username;
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
     size_t off = 0;
     while (off < len) {
         utf8proc_int32_t cp;
         utf8proc_ssize_t n = utf8proc_iterate(p + off, (utf8proc_ssize_t)(len - off), &cp);
         if (n <= 0) {
-            return HE_INVAL;
+            return false;
         }
-        if (cp == ':' || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-            return HE_INVAL;
+        if (username && (cp == ':' || cp < 0x20 || (cp >= 0x7f && cp < 0xa0))) {
+            return false;
         }
         off += (size_t)n;
+    }
+    return true;
+}
+
+int auth_username_check(const char *username, size_t len)
+{
+    if (len == 0 || len > AUTH_USERNAME_MAX_BYTES || !auth_text_ok(username, len, true)) {
+        return HE_INVAL;
+    }
+    return 0;
+}
+
+int auth_name_check(const char *name)
+{
+    size_t len = strnlen(name, AUTH_NAME_MAX_BYTES + 1);
+    if (len > AUTH_NAME_MAX_BYTES || !auth_text_ok(name, len, false)) {
+        return HE_INVAL;
     }
     return 0;
 }
@@ -324,6 +340,12 @@ int auth_user_create(struct store *s, struct auth_hasher *h, const struct auth_u
     }
 
     int rc = auth_username_check(spec->username, strlen(spec->username));
+    if (rc == 0 && spec->firstname != NULL) {
+        rc = auth_name_check(spec->firstname);
+    }
+    if (rc == 0 && spec->lastname != NULL) {
+        rc = auth_name_check(spec->lastname);
+    }
     if (rc < 0) {
         return rc;
     }

@@ -33,6 +33,8 @@ struct store_token;
 
 /* Longest username (Unicode scalar values are checked by the API; this bounds bytes). */
 #define AUTH_USERNAME_MAX_BYTES 1024
+/* First and last names: 256 characters (wazo-auth's bound) of at most 4 bytes. */
+#define AUTH_NAME_MAX_BYTES 1024
 /* Longest password accepted (bytes): argon2id takes any length, but input stays bounded. */
 #define AUTH_PASSWORD_MAX_BYTES 4096
 
@@ -70,6 +72,13 @@ void auth_acl_free(char **acl, size_t n);
  * log in) and no control characters. HE_INVAL otherwise.
  */
 int auth_username_check(const char *username, size_t len) HU_MUST_CHECK;
+
+/**
+ * Checks a first or last name we are asked to store: valid UTF-8, at most
+ * AUTH_NAME_MAX_BYTES bytes (every answer that carries a user quotes it as JSON text).
+ * HE_INVAL otherwise.
+ */
+int auth_name_check(const char *name) HU_MUST_CHECK;
 
 /**
  * Checks credentials. tenant_uuid NULL means the default tenant. An unknown username costs
@@ -110,8 +119,8 @@ struct auth_user_spec {
 };
 
 /**
- * Creates a user (what `huard user add` and POST /users do). HE_INVAL: a username
- * auth_username_check refuses or a password longer than AUTH_PASSWORD_MAX_BYTES. HE_EXISTS:
+ * Creates a user (what POST /users does). HE_INVAL: a username auth_username_check or a
+ * name auth_name_check refuses, or a password longer than AUTH_PASSWORD_MAX_BYTES. HE_EXISTS:
  * the username is taken in the tenant, or the uuid is taken; *conflict (may be NULL) is then
  * "username" or "uuid". *out (may be NULL) gets the stored user.
  */

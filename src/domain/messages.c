@@ -6,12 +6,10 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/outbox.h"
 #include "domain/render.h"
 #include "store/store.h"
 #include "text/fold.h"
-
-/* PostgreSQL may ask to retry a transaction (serialization failure); a few times is plenty. */
-#define MESSAGES_TX_ATTEMPTS 5
 
 static int post_tx(struct store *s, const struct messages_post_args *a, const char *folded,
                    char **body, size_t *body_len, struct store_event **ev_out)
@@ -45,18 +43,12 @@ static int post_tx(struct store *s, const struct messages_post_args *a, const ch
     *body = xmemdup(payload, len + 1);
     *body_len = len;
     ev = render_event_message_created(room, payload, len);
-    rc = store_event_append(tx, ev);
-    if (rc == 0) {
-        rc = store_tx_commit(tx);
-        tx = NULL;
-    }
+    rc = outbox_commit(tx, &ev, ev_out);
+    tx = NULL;
     if (rc < 0) {
         free(*body);
         *body = NULL;
-        goto out;
     }
-    *ev_out = ev;
-    ev = NULL;
 out:
     store_tx_rollback(tx);
     store_room_free(room);
@@ -77,7 +69,7 @@ int messages_post(struct store *s, const struct messages_post_args *a, char **bo
     int attempt = 0;
     do {
         rc = post_tx(s, a, folded, body, body_len, &ev);
-    } while (rc == HE_AGAIN && ++attempt < MESSAGES_TX_ATTEMPTS);
+    } while (rc == HE_AGAIN && ++attempt < OUTBOX_TX_ATTEMPTS);
     free(folded);
     if (rc < 0) {
         if (rc != HE_UNKNOWN_ROOM) {
@@ -126,18 +118,23 @@ int messages_search_words(const char *term, size_t len, char ***words_out, size_
     return 0;
 }
 
+/* The words of an optional search term (none when term is NULL), as messages_search_words. */
+static int term_words(const char *term, char ***words, size_t *n)
+{
+    *words = NULL;
+    *n = 0;
+    return term ? messages_search_words(term, strlen(term), words, n) : 0;
+}
+
 int messages_page(struct store *s, const struct messages_page_args *a,
                   struct store_message_list **out)
 {
     char **words = NULL;
     size_t n_words = 0;
     struct store_tx *tx = NULL;
-    int rc = 0;
-    if (a->search) {
-        rc = messages_search_words(a->search, strlen(a->search), &words, &n_words);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = term_words(a->search, &words, &n_words);
+    if (rc < 0) {
+        return rc;
     }
     struct store_page_query q = {
         .viewer_uuid = a->viewer_uuid,
@@ -165,12 +162,9 @@ int messages_search(struct store *s, const struct messages_search_args *a,
     char **words = NULL;
     size_t n_words = 0;
     struct store_tx *tx = NULL;
-    int rc = 0;
-    if (a->search) {
-        rc = messages_search_words(a->search, strlen(a->search), &words, &n_words);
-        if (rc < 0) {
-            return rc;
-        }
+    int rc = term_words(a->search, &words, &n_words);
+    if (rc < 0) {
+        return rc;
     }
     struct store_search_query q = {
         .user_uuid = a->user_uuid,
@@ -247,16 +241,8 @@ static int react_tx(struct store *s, const char *room_uuid, const char *message_
         goto out;
     }
     ev = render_event_reaction(room, add, message_uuid, emoji, user_uuid);
-    rc = store_event_append(tx, ev);
-    if (rc == 0) {
-        rc = store_tx_commit(tx);
-        tx = NULL;
-    }
-    if (rc < 0) {
-        goto out;
-    }
-    *ev_out = ev;
-    ev = NULL;
+    rc = outbox_commit(tx, &ev, ev_out);
+    tx = NULL;
 out:
     store_tx_rollback(tx);
     store_room_free(room);
@@ -272,7 +258,7 @@ int messages_react(struct store *s, const char *room_uuid, const char *message_u
     int attempt = 0;
     do {
         rc = react_tx(s, room_uuid, message_uuid, user_uuid, emoji, add, &ev);
-    } while (rc == HE_AGAIN && ++attempt < MESSAGES_TX_ATTEMPTS);
+    } while (rc == HE_AGAIN && ++attempt < OUTBOX_TX_ATTEMPTS);
     if (rc < 0) {
         return rc;
     }

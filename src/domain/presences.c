@@ -7,10 +7,9 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/outbox.h"
 #include "domain/render.h"
 #include "store/store.h"
-
-#define PRESENCES_TX_ATTEMPTS 5
 
 const char *const presences_states[] = {"available", "away", "unavailable", "invisible", NULL};
 
@@ -101,16 +100,8 @@ static int put_tx(struct store *s, const char *tenant_uuid, const char *user_uui
     size_t len;
     char *payload = render_presence(p, &len);
     ev = render_event_presence(p, payload, len);
-    rc = store_event_append(tx, ev);
-    if (rc == 0) {
-        rc = store_tx_commit(tx);
-        tx = NULL;
-    }
-    if (rc < 0) {
-        goto out;
-    }
-    *ev_out = ev;
-    ev = NULL;
+    rc = outbox_commit(tx, &ev, ev_out);
+    tx = NULL;
 out:
     store_tx_rollback(tx);
     store_presence_free(p);
@@ -129,7 +120,7 @@ int presences_put(struct store *s, const char *tenant_uuid, const char *user_uui
     int attempt = 0;
     do {
         rc = put_tx(s, tenant_uuid, user_uuid, state, status, &ev);
-    } while (rc == HE_AGAIN && ++attempt < PRESENCES_TX_ATTEMPTS);
+    } while (rc == HE_AGAIN && ++attempt < OUTBOX_TX_ATTEMPTS);
     if (rc < 0) {
         if (rc != HE_UNKNOWN_USER) {
             log_err("msg=\"presence put failed\" err=%s", he_name(rc));

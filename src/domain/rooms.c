@@ -6,11 +6,9 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "domain/outbox.h"
 #include "domain/render.h"
 #include "store/store.h"
-
-/* PostgreSQL may ask to retry a transaction (serialization failure); a few times is plenty. */
-#define ROOMS_TX_ATTEMPTS 5
 
 static int uuid_cmp(const void *a, const void *b)
 {
@@ -113,11 +111,7 @@ static int create_tx(struct store *s, const struct rooms_create_args *a, const c
     /* The event carries exactly the POST answer (no per-viewer unread count). */
     char *payload = render_room(room, a->stack_uuid, -1, &len);
     ev = render_event_room_created(room, payload, len);
-    rc = store_event_append(tx, ev);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = store_tx_commit(tx);
+    rc = outbox_commit(tx, &ev, ev_out);
     tx = NULL;
     if (rc < 0) {
         goto out;
@@ -125,8 +119,6 @@ static int create_tx(struct store *s, const struct rooms_create_args *a, const c
     *created = true;
     *room_out = room;
     room = NULL;
-    *ev_out = ev;
-    ev = NULL;
 out:
     free(draft.members);
     store_tx_rollback(tx);
@@ -165,7 +157,7 @@ int rooms_create(struct store *s, const struct rooms_create_args *a, struct stor
     int attempt = 0;
     do {
         rc = create_tx(s, a, ids, n_ids, room, created, &ev, err);
-    } while (rc == HE_AGAIN && ++attempt < ROOMS_TX_ATTEMPTS);
+    } while (rc == HE_AGAIN && ++attempt < OUTBOX_TX_ATTEMPTS);
     free(ids);
     if (rc < 0) {
         if (rc != HE_UNKNOWN_USER) {

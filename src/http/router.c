@@ -206,7 +206,9 @@ static bool route_matches(const struct http_route *r, int n, const char **starts
     if (tail ? segs < r->nsegs - 1 : segs != r->nsegs) {
         return false;
     }
-    for (size_t i = 0; i < r->nsegs; i++) {
+    /* i < segs is implied by the count check (only the last segment may be a tail); said
+     * again so that the analyzer sees every starts[i] read is set. */
+    for (size_t i = 0; i < r->nsegs && i < segs; i++) {
         switch (r->kinds[i]) {
         case HTTP__SEG_LITERAL:
             if (strlen(r->segs[i]) != lens[i] || memcmp(r->segs[i], starts[i], lens[i]) != 0) {
@@ -313,7 +315,7 @@ const struct http_route *http__router_match(const struct http_router *router, co
     if (nparams > 0) {
         req->params = xcalloc(nparams, sizeof(*req->params));
         for (size_t i = 0; i < best->nsegs; i++) {
-            if (best->kinds[i] == HTTP__SEG_PARAM) {
+            if (i < (size_t)n && best->kinds[i] == HTTP__SEG_PARAM) {
                 req->params[req->nparams].name = best->segs[i];
                 req->params[req->nparams].value = http__request_strndup(req, starts[i], lens[i]);
                 req->nparams++;

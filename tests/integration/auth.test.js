@@ -5,6 +5,7 @@
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { startServer } = require('./lib/server');
@@ -49,6 +50,30 @@ async function login(user, password, { body, headers = {}, addr = freshAddr(), e
   });
   const text = await res.text();
   return { res, status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// A request written byte for byte on a socket, its head as Latin-1: '\u00ff' goes out as the
+// single byte 0xff, invalid UTF-8 (fetch and node:http refuse or re-encode such headers).
+function latin1Request(method, urlPath, headers, body = '') {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(server.port, '127.0.0.1');
+    const chunks = [];
+    sock.setTimeout(5000, () => sock.destroy(new Error('timeout')));
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const m = /^HTTP\/1\.1 (\d+)/.exec(text);
+      if (!m) return reject(new Error(`no HTTP answer: ${JSON.stringify(text)}`));
+      const payload = text.slice(text.indexOf('\r\n\r\n') + 4);
+      resolve({ status: Number(m[1]), body: payload ? JSON.parse(payload) : null });
+    });
+    const lines = [`${method} ${urlPath} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close'];
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
+    // write, not end: libmicrohttpd drops a request whose client half-closes first.
+    sock.write(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), Buffer.from(body)]));
+  });
 }
 
 async function loginOk(user, password, opts) {
@@ -255,6 +280,29 @@ describe('POST /token', () => {
     await loginOk('admin', ADMIN_PASSWORD, { headers: { 'Wazo-Session-Type': 'Mobile' } });
   });
 
+  test('a User-Agent that is not UTF-8 is kept as Latin-1 in the token data', async () => {
+    // The token object echoes the User-Agent; jansson refused it and the server aborted.
+    const headers = {
+      Authorization: basic('admin', ADMIN_PASSWORD),
+      'Content-Type': 'application/json',
+      'X-Forwarded-For': freshAddr(),
+      'User-Agent': '\u00ff\u00feagent',
+    };
+    const r = await latin1Request(
+      'POST',
+      '/api/auth/0.1/token',
+      headers,
+      JSON.stringify({ backend: 'wazo_user', expiration: 3600 }),
+    );
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.data.user_agent, '\u00ff\u00feagent');
+    const read = await api('GET', `/api/auth/0.1/token/${r.body.data.token}`, {
+      token: r.body.data.token,
+    });
+    assert.equal(read.status, 200);
+    assert.equal(read.body.data.user_agent, '\u00ff\u00feagent');
+  });
+
   test('credentials are read as UTF-8, else as Latin-1', async () => {
     const u = await createUser({ username: `jos\u00e9-${process.pid}`, password: 'p\u00e4ss' });
     await loginOk(u.username, 'p\u00e4ss', { encoding: 'utf8' });
@@ -317,6 +365,19 @@ describe('GET/HEAD/DELETE /token/{token}', () => {
     assert.equal(t403.status, 403);
     assertLegacy(await t403.json(), 403, `Unauthorized for tenant ${otherTenant}`);
     assert.equal((await fetch(`${tok}?tenant=${otherTenant}`, { method: 'HEAD' })).status, 403);
+  });
+
+  test('a scope or tenant that is not UTF-8 is 403 quoting it as Latin-1, not a crash', async () => {
+    // The legacy reason quotes the query; jansson refused %FF and the server aborted.
+    const d = await loginOk('admin', ADMIN_PASSWORD);
+    const tok = `${server.url}/api/auth/0.1/token/${d.token}`;
+    const scope = await fetch(`${tok}?scope=a.%FF`);
+    assert.equal(scope.status, 403);
+    assertLegacy(await scope.json(), 403, 'Unauthorized for a.\u00ff');
+    const tenant = await fetch(`${tok}?tenant=%FF`);
+    assert.equal(tenant.status, 403);
+    assertLegacy(await tenant.json(), 403, 'Unauthorized for tenant \u00ff');
+    assert.equal((await fetch(tok)).status, 200);
   });
 
   test('a user token fails an admin scope with 403 Unauthorized for <acl>', async () => {
@@ -408,6 +469,22 @@ describe('token checks on other routes (chatd shape)', () => {
     });
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error_id, 'invalid-data');
+  });
+
+  test('a token or Wazo-Tenant that is not UTF-8 is 401, echoed as Latin-1, and the server lives on', async () => {
+    // jansson refuses strings that are not UTF-8, which once aborted the server while it
+    // built the 401.
+    const raw = (headers) => latin1Request('GET', '/api/chatd/1.0/users/me/rooms', headers);
+    const r = await raw({ 'X-Auth-Token': '\u00ff\u00fe' });
+    assert.equal(r.status, 401);
+    assert.equal(r.body.details.invalid_token, '\u00ff\u00fe');
+    assert.equal(r.body.details.reason, 'not_found_or_expired');
+    const d = await loginOk('admin', ADMIN_PASSWORD);
+    const t = await raw({ 'X-Auth-Token': d.token, 'Wazo-Tenant': 't\u00e9' });
+    assert.equal(t.status, 401);
+    assert.equal(t.body.details.tenant_uuid, 't\u00e9');
+    const after = await api('GET', '/api/auth/0.1/users', { token: d.token });
+    assert.equal(after.status, 200);
   });
 
   test('a Wazo-Tenant other than the token tenant is 401 missing_permission_or_invalid_tenant', async () => {
@@ -623,6 +700,17 @@ describe('users', () => {
     assert.equal(get.status, 404);
     const notUuid = await api('GET', '/api/auth/0.1/users/not-a-uuid', { token });
     assert.equal(notUuid.status, 404);
+  });
+});
+
+describe('users paths', () => {
+  test('a user path that is no uuid, not even UTF-8, is 404 quoting it as Latin-1', async () => {
+    const token = await admin();
+    const r = await api('GET', '/api/auth/0.1/users/%FF', { token });
+    assert.equal(r.status, 404);
+    assert.equal(r.body.error_id, 'unknown-user');
+    assert.equal(r.body.message, 'No such user: "\u00ff"');
+    assert.equal(r.body.details.uuid, '\u00ff');
   });
 });
 

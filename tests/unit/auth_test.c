@@ -5,7 +5,6 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,42 +13,26 @@
 
 #include "base/config.h"
 #include "base/err.h"
-#include "base/log.h"
 #include "base/time.h"
 #include "domain/acl.h"
 #include "domain/auth.h"
 #include "domain/bootstrap.h"
 #include "domain/password.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
-static char dir[64];
+static char dir[STORE_FIXTURE_DIR_MAX];
 static struct store *store;
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void setup(void)
 {
-    log_level = LOG_ERR;
-    snprintf(dir, sizeof(dir), "/tmp/huard-auth-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    char *path = NULL;
-    cr_assert_eq(store_location(dir, NULL, &path), 0);
-    struct store_options opts = {.sync = STORE_SYNC_OFF};
-    cr_assert_eq(store_open(path, &opts, &store), 0);
-    free(path);
+    store = store_fixture_open("auth-unit", dir);
 }
 
 static void teardown(void)
 {
-    store_close(store);
+    store_fixture_close(store, dir);
     store = NULL;
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 static void config_for(struct config *cfg, const char *admin_password)
@@ -204,6 +187,13 @@ Test(auth, create_conflicts_and_bad_input, .init = setup, .fini = teardown)
     cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
     spec.username = "dave";
     spec.password_len = AUTH_PASSWORD_MAX_BYTES + 1;
+    cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
+    /* Names are quoted in JSON answers: bytes that are not UTF-8 would make them fail. */
+    spec.password_len = 1;
+    spec.firstname = "\xff";
+    cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
+    spec.firstname = "Dave";
+    spec.lastname = "\xc3";
     cr_expect_eq(auth_user_create(store, NULL, &spec, NULL, NULL), HE_INVAL);
     store_user_free(a);
 }

@@ -6,35 +6,26 @@
  * appends (recipients, payload rendered once).
  */
 #include <criterion/criterion.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/err.h"
-#include "base/log.h"
 #include "domain/messages.h"
 #include "domain/presences.h"
 #include "domain/render.h"
 #include "domain/rooms.h"
 #include "store/store.h"
+#include "store_fixture.h"
 
 #define STACK "5f0c0000-0000-4000-8000-00000000cafe"
 
-static char dir[64];
+static char dir[STORE_FIXTURE_DIR_MAX];
 static struct store *store;
 static char tenant[UUID_STR_LEN];
 static char other_tenant[UUID_STR_LEN];
 static char users[5][UUID_STR_LEN]; /* alice bob carol dave, and erin of other_tenant */
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void add_user(const char *tenant_uuid, const char *name, char out[UUID_STR_LEN])
 {
@@ -51,14 +42,7 @@ static void add_user(const char *tenant_uuid, const char *name, char out[UUID_ST
 
 static void setup(void)
 {
-    log_level = LOG_ERR;
-    snprintf(dir, sizeof(dir), "/tmp/huard-chatd-unit-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    char *path = NULL;
-    cr_assert_eq(store_location(dir, NULL, &path), 0);
-    struct store_options opts = {.sync = STORE_SYNC_OFF};
-    cr_assert_eq(store_open(path, &opts, &store), 0);
-    free(path);
+    store = store_fixture_open("chatd-unit", dir);
     struct store_tx *tx = NULL;
     struct store_tenant *t = NULL;
     struct store_tenant other = {0};
@@ -79,9 +63,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-    store_close(store);
+    store_fixture_close(store, dir);
     store = NULL;
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Creates a room as users[creator] with users[idx[0..n)]. */

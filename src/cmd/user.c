@@ -176,9 +176,10 @@ static int parse(int argc, char **argv, struct user_args *a)
     }
     /* The rules POST /users applies (auth_user_create): what is stored here is later quoted
      * in JSON answers, which cannot carry bytes that are not UTF-8. */
-    if (strcmp(a->verb, "add") == 0 && (auth_username_check(a->name, strlen(a->name)) < 0 ||
-                                        (a->firstname && auth_name_check(a->firstname) < 0) ||
-                                        (a->lastname && auth_name_check(a->lastname) < 0))) {
+    if (strcmp(a->verb, "add") == 0 && a->name != NULL &&
+        (auth_username_check(a->name, strlen(a->name)) < 0 ||
+         (a->firstname && auth_name_check(a->firstname) < 0) ||
+         (a->lastname && auth_name_check(a->lastname) < 0))) {
         fprintf(stderr, "huard user: names must be UTF-8 text, and a username has no ':' nor "
                         "control characters\n");
         return 2;

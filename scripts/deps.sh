@@ -9,7 +9,7 @@ build_pkgs=(build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libwslay-dev libjansson-dev libsqlite3-dev libpq-dev
   libcmark-gfm-dev libcmark-gfm-extensions-dev libutf8proc-dev libsodium-dev libssl-dev
   uuid-dev libcurl4-openssl-dev libexpat1-dev)
-test_pkgs=(libcriterion-dev postgresql-15 sqlite3 nginx openssl nodejs npm curl procps)
+test_pkgs=(jq clang-tidy cppcheck libcriterion-dev postgresql-15 sqlite3 nginx openssl nodejs npm curl procps)
 bench_pkgs=(wrk ejabberd prosody linux-perf)
 
 pkgs=("${build_pkgs[@]}")

@@ -38,7 +38,9 @@ static void usage(FILE *out)
                  "  --server-pid PID  --label TEXT  --full-parse  --session-out FILE\n"
                  "  xmpp: --path /ws --domain localhost --muc conference.localhost\n"
                  "        --xmpp-owner-submit (Prosody: unlock new rooms)\n"
-                 "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n");
+                 "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n"
+                 "  --tokens FILE  huard: pre-minted tokens, \"index user_uuid token\" lines\n"
+                 "                 (bench_provision) instead of one login per member\n");
 }
 
 static void on_alarm(int sig)
@@ -211,6 +213,7 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
                                           {"xmpp-owner-submit", no_argument, 0, 15},
                                           {"full-parse", no_argument, 0, 16},
                                           {"session-out", required_argument, 0, 17},
+                                          {"tokens", required_argument, 0, 18},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     *o = (struct lg_opts){.proto = LG_LIMIT,
@@ -325,6 +328,9 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
         case 17:
             o->session_out = optarg;
             break;
+        case 18:
+            o->tokens_file = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -431,9 +437,9 @@ int main(int argc, char **argv)
         printf("idle: server rss before=%ld kB after=%ld kB -> %.2f kB per session\n", base.rss_kb,
                c1.rss_kb, per);
         printf("RESULT label=%s proto=%s scenario=idle members=%d ready=%d rss_base_kb=%ld "
-               "rss_kb=%ld rss_per_session_kb=%.2f setup_s=%.2f status=ok\n",
+               "rss_kb=%ld rss_per_session_kb=%.2f setup_s=%.2f load=%.2f status=ok\n",
                run->o.label ? run->o.label : "-", proto_name(run->o.proto), run->o.members,
-               run->n_ready, base.rss_kb, c1.rss_kb, per, setup_s);
+               run->n_ready, base.rss_kb, c1.rss_kb, per, setup_s, lg_loadavg());
         return 0;
     }
 
@@ -522,16 +528,17 @@ int main(int argc, char **argv)
                run->o.server_pid, cpu_s, (double)(c1.sched_ns - c0.sched_ns) / 1e9, cpu_us,
                sched_us, c1.rss_kb);
     }
-    printf("RESULT label=%s proto=%s scenario=%s members=%d rooms=%d messages=%d rate=%g size=%d "
-           "ready=%d sent=%d sends_s=%.1f deliveries=%" PRIu64 " expected=%" PRIu64
-           " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p99_ms=%.2f cpu_s=%.2f "
-           "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f status=%s\n",
-           run->o.label ? run->o.label : "-", proto_name(run->o.proto),
-           scenario_name(run->o.scenario), run->o.members, run->o.rooms, run->o.messages,
-           run->o.rate, run->o.msg_size, run->n_ready, n_sent, sends_ps, run->deliveries,
-           run->expected, dps, pct_ms(last, n_last, 0.5), pct_ms(last, n_last, 0.99),
-           pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.99), cpu_s, cpu_us,
-           sched_us, c1.rss_kb, setup_s, status);
+    printf(
+        "RESULT label=%s proto=%s scenario=%s members=%d rooms=%d messages=%d rate=%g size=%d "
+        "ready=%d sent=%d sends_s=%.1f deliveries=%" PRIu64 " expected=%" PRIu64
+        " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p50_ms=%.2f dlv_p99_ms=%.2f cpu_s=%.2f "
+        "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f load=%.2f status=%s\n",
+        run->o.label ? run->o.label : "-", proto_name(run->o.proto), scenario_name(run->o.scenario),
+        run->o.members, run->o.rooms, run->o.messages, run->o.rate, run->o.msg_size, run->n_ready,
+        n_sent, sends_ps, run->deliveries, run->expected, dps, pct_ms(last, n_last, 0.5),
+        pct_ms(last, n_last, 0.99), pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.5),
+        pct_ms(run->lat_us, run->n_lat, 0.99), cpu_s, cpu_us, sched_us, c1.rss_kb, setup_s,
+        lg_loadavg(), status);
     free(last);
     return run->deliveries == run->expected ? 0 : 1;
 }

@@ -316,3 +316,10 @@ int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char
     }
     return n >= 0 && (size_t)n < outsz ? 0 : HE_INVAL;
 }
+
+void envelope_required_acl_parts(const struct envelope *ev, const char **prefix,
+                                 const char **suffix)
+{
+    *prefix = ev->acl;
+    *suffix = ev->acl_suffix;
+}

@@ -109,5 +109,13 @@ bool envelope_has_required_acl(const struct envelope *ev);
  */
 int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char *out,
                           size_t outsz) HU_MUST_CHECK;
+/**
+ * The required ACL as the envelope keeps it: *prefix is the whole ACL when it is fixed ("" when
+ * there is none) and *suffix NULL; for a user event naming its recipient, the ACL is *prefix,
+ * the recipient's uuid, then *suffix. Both are owned by ev. Lets a fan-out tell which events
+ * share one ACL decision for a session's own user without building each recipient's string.
+ */
+void envelope_required_acl_parts(const struct envelope *ev, const char **prefix,
+                                 const char **suffix);
 
 #endif

@@ -395,3 +395,73 @@ Test(bus, a_malformed_recipient_gets_nothing)
     sink_release(&adm);
     bus_free(bus);
 }
+
+static struct store_event *room_message_event(int64_t seq, const char *room, const char *user)
+{
+    struct store_event *ev = message_event(seq, &user, 1);
+    memcpy(ev->room_uuid, room, UUID_STR_LEN);
+    return ev;
+}
+
+Test(bus, remembered_acl_decisions_are_per_room_template)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    /* A token granting the messages of room R only: every other room's template is refused. */
+    static const char *const only_r[] = {"websocketd", "events.chatd.users.me.rooms." R ".#"};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, only_r, 2, "*");
+    char rooms[6][UUID_STR_LEN];
+    for (int i = 0; i < 6; i++) {
+        snprintf(rooms[i], sizeof(rooms[i]), "%08x-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                 i == 0 ? 0xa1a1a1a1u : (unsigned)i);
+    }
+    cr_assert_str_eq(rooms[0], R);
+    /* more rooms than memo slots, several rounds, so that every slot is reused */
+    int64_t seq = 1;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) {
+            publish(bus, room_message_event(seq++, rooms[i], UA));
+        }
+    }
+    cr_expect_eq(a.count, 3u, "only room R's three messages");
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}
+
+Test(bus, decisions_stay_right_past_the_intern_table_size)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    static const char *const only_r[] = {"websocketd", "events.chatd.users.me.rooms." R ".#"};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, only_r, 2, "*");
+    /* R, then 5,000 other rooms (the bus forgets its interned templates past 4,096), then R. */
+    publish(bus, room_message_event(1, R, UA));
+    char room[UUID_STR_LEN];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(room, sizeof(room), "%08x-cccc-4ccc-8ddd-eeeeeeeeeeee", i);
+        publish(bus, room_message_event(2 + i, room, UA));
+    }
+    publish(bus, room_message_event(6000, R, UA));
+    cr_expect_eq(a.count, 2u);
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}
+
+Test(bus, a_later_subscription_is_not_hidden_by_a_remembered_refusal)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, acl_user_policy, acl_user_policy_len,
+                                "chatd_presence_updated");
+    const char *const to_a[] = {UA};
+    publish(bus, message_event(1, to_a, 1));
+    cr_expect_eq(a.count, 0u, "not subscribed to messages");
+    cr_assert_eq(bus_sub_subscribe(s, "chatd_user_room_message_created"), 0);
+    publish(bus, message_event(2, to_a, 1));
+    cr_expect_eq(a.count, 1u);
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}

@@ -26,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <wslay/wslay.h>
@@ -100,6 +102,18 @@ struct ws_server {
     struct ws_session *sessions;
     size_t nsessions;
     struct ws_session *dirty;
+    /*
+     * Frames queued after our prepare hook ran in an iteration (the bus fans out from the
+     * http hook's MHD_run, registered after ours) would wait in the dirty list until some
+     * other event ends the next epoll_wait: up to a ping period (issue 6 found the last
+     * message of a run never delivered, and 10-30 ms added to the others). The first
+     * session made dirty outside a flush therefore arms this eventfd, so the loop comes
+     * straight back and flushes: one write and one read per batch, not per session.
+     */
+    int wake_fd;
+    struct loop_watch *wake_watch;
+    bool wake_armed;
+    bool flushing; /* draining the dirty list: sessions dirtied meanwhile are drained too */
     uint64_t next_id;
     char *staging;
     size_t staging_len;
@@ -341,11 +355,18 @@ static void session_settle(struct ws_session *s)
 
 static void mark_dirty(struct ws_session *s)
 {
+    struct ws_server *ws = s->ws;
     if (!s->dirty && !s->dead) {
         s->dirty = true;
-        s->dirty_next = s->ws->dirty;
-        s->ws->dirty = s;
+        s->dirty_next = ws->dirty;
+        ws->dirty = s;
         ws_session_ref(s);
+        if (!ws->wake_armed && !ws->flushing && ws->wake_fd >= 0) {
+            uint64_t one = 1;
+            ssize_t n = write(ws->wake_fd, &one, sizeof(one));
+            (void)n; /* EAGAIN: the counter is already non-zero, the loop wakes anyway */
+            ws->wake_armed = true;
+        }
     }
 }
 
@@ -460,11 +481,10 @@ static void on_session_timer(struct loop *loop, struct loop_timer *t, void *arg)
     loop_timer_start(t, ws->cfg.ping_interval_ms);
 }
 
-static int prepare_cb(struct loop *loop, void *arg)
+/* Everything queued since the last flush leaves now, one send() per socket. */
+static void flush_dirty(struct ws_server *ws)
 {
-    (void)loop;
-    struct ws_server *ws = arg;
-    /* Everything queued during this iteration leaves now, one send() per socket. */
+    ws->flushing = true;
     while (ws->dirty) {
         struct ws_session *s = ws->dirty;
         ws->dirty = s->dirty_next;
@@ -473,7 +493,26 @@ static int prepare_cb(struct loop *loop, void *arg)
         session_flush(s);
         ws_session_unref(s);
     }
+    ws->flushing = false;
+}
+
+static int prepare_cb(struct loop *loop, void *arg)
+{
+    (void)loop;
+    flush_dirty(arg);
     return -1;
+}
+
+static void on_wake(struct loop *loop, int fd, uint32_t events, void *arg)
+{
+    (void)loop;
+    (void)events;
+    struct ws_server *ws = arg;
+    uint64_t v;
+    ssize_t n = read(fd, &v, sizeof(v));
+    (void)n;
+    ws->wake_armed = false;
+    flush_dirty(ws);
 }
 
 /* ---- session API ---- */
@@ -705,6 +744,18 @@ struct ws_server *ws_server_new(struct loop *loop, const struct ws_config *cfg)
     ws->ops.check = upgrade_check;
     ws->ops.open = upgrade_open;
     loop_prepare_add(loop, prepare_cb, ws);
+    ws->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (ws->wake_fd >= 0) {
+        ws->wake_watch = loop_watch_fd(loop, ws->wake_fd, LOOP_READ, on_wake, ws);
+    }
+    if (ws->wake_watch == NULL) {
+        /* Not fatal: frames then leave at the next loop iteration, as before. */
+        log_warn("msg=ws_wake_unavailable errno=%d", errno);
+        if (ws->wake_fd >= 0) {
+            close(ws->wake_fd);
+        }
+        ws->wake_fd = -1;
+    }
     return ws;
 }
 
@@ -750,6 +801,11 @@ void ws_server_free(struct ws_server *ws)
         ws_session_unref(s);
     }
     loop_prepare_remove(ws->loop, prepare_cb, ws);
+    if (ws->wake_watch != NULL) {
+        loop_watch_remove(ws->wake_watch);
+        close(ws->wake_fd);
+        ws->wake_fd = -1;
+    }
     for (size_t i = 0; i < ws->nroutes; i++) {
         free(ws->routes[i]);
     }

@@ -107,6 +107,7 @@ struct req {
     size_t resp_len;
     int kind; /* 0 login, 1 room create, 3 post */
     int idx;  /* member (login), room (create/add), message (post) */
+    int64_t t0_ns;
 };
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -419,6 +420,7 @@ static void *poster_main(void *arg)
             free(body);
             r->kind = 3;
             r->idx = next++;
+            r->t0_ns = lg_now_ns();
             curl_multi_add_handle(m, r->h);
             running++;
         }
@@ -435,6 +437,7 @@ static void *poster_main(void *arg)
             int st = resp_status(r);
             if (msg->data.result == CURLE_OK && (st == 201 || st == 202)) {
                 atomic_fetch_add(&run->posts_ok, 1);
+                run->ack_us[run->n_ack++] = (uint32_t)((lg_now_ns() - r->t0_ns) / 1000);
             } else {
                 if (atomic_fetch_add(&run->posts_failed, 1) < 3) {
                     lg_log("post %d failed: %s HTTP %d %.200s", r->idx,
@@ -477,6 +480,7 @@ static void *poster_main(void *arg)
 
 int lg_huard_start_poster(struct lg_run *run)
 {
+    run->ack_us = lg_xcalloc((size_t)run->o.messages + 1, sizeof(uint32_t));
     return pthread_create(&poster, NULL, poster_main, run) == 0 ? 0 : -1;
 }
 

@@ -151,6 +151,8 @@ struct lg_run {
     atomic_int posts_ok;
     atomic_int posts_failed;
     int64_t t_posts_done_ns;
+    uint32_t *ack_us; /* huard: per acknowledged POST, send to 201 (poster thread) */
+    int n_ack;
     /* xmpp room jid */
     char room_jid[256];
 };

@@ -499,6 +499,17 @@ int main(int argc, char **argv)
         int64_t us = (m->t_last_ns - m->t_sent_ns) / 1000;
         last[n_last++] = (uint32_t)(us < 0 ? 0 : us);
     }
+    if (complete < run->o.messages) {
+        /* which messages fell short, to tell a lost event from a slow member */
+        int shown = 0;
+        for (int i = 0; i < run->o.messages && shown < 10; i++) {
+            if (run->msgs[i].n_recv < (uint32_t)per_room(run)) {
+                lg_log("message %d reached %u of %d members", i, run->msgs[i].n_recv,
+                       per_room(run));
+                shown++;
+            }
+        }
+    }
     qsort(last, n_last, sizeof(uint32_t), cmp_u32);
     qsort(run->lat_us, run->n_lat, sizeof(uint32_t), cmp_u32);
     double span_s = run->t_last_recv_ns > t0 ? (double)(run->t_last_recv_ns - t0) / 1e9 : 0;
@@ -522,23 +533,32 @@ int main(int argc, char **argv)
            pct_ms(last, n_last, 0.5), pct_ms(last, n_last, 0.99), pct_ms(last, n_last, 1.0));
     printf("latency per delivery: p50 %.2f ms  p99 %.2f ms\n", pct_ms(run->lat_us, run->n_lat, 0.5),
            pct_ms(run->lat_us, run->n_lat, 0.99));
+    double ack50 = -1, ack99 = -1;
+    if (run->n_ack > 0) {
+        qsort(run->ack_us, (size_t)run->n_ack, sizeof(uint32_t), cmp_u32);
+        ack50 = pct_ms(run->ack_us, (uint64_t)run->n_ack, 0.5);
+        ack99 = pct_ms(run->ack_us, (uint64_t)run->n_ack, 0.99);
+        printf("POST acknowledged (201) after: p50 %.2f ms  p99 %.2f ms\n", ack50, ack99);
+    }
     if (run->o.server_pid > 0) {
         printf("server pid %d: cpu %.2f s (stat) / %.3f s (schedstat) -> %.2f us (stat), %.2f us "
                "(schedstat) per delivery; rss %ld kB\n",
                run->o.server_pid, cpu_s, (double)(c1.sched_ns - c0.sched_ns) / 1e9, cpu_us,
                sched_us, c1.rss_kb);
     }
-    printf(
-        "RESULT label=%s proto=%s scenario=%s members=%d rooms=%d messages=%d rate=%g size=%d "
-        "ready=%d sent=%d sends_s=%.1f deliveries=%" PRIu64 " expected=%" PRIu64
-        " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p50_ms=%.2f dlv_p99_ms=%.2f cpu_s=%.2f "
-        "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f load=%.2f status=%s\n",
-        run->o.label ? run->o.label : "-", proto_name(run->o.proto), scenario_name(run->o.scenario),
-        run->o.members, run->o.rooms, run->o.messages, run->o.rate, run->o.msg_size, run->n_ready,
-        n_sent, sends_ps, run->deliveries, run->expected, dps, pct_ms(last, n_last, 0.5),
-        pct_ms(last, n_last, 0.99), pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.5),
-        pct_ms(run->lat_us, run->n_lat, 0.99), cpu_s, cpu_us, sched_us, c1.rss_kb, setup_s,
-        lg_loadavg(), status);
+    printf("RESULT label=%s proto=%s scenario=%s members=%d rooms=%d messages=%d rate=%g size=%d "
+           "ready=%d sent=%d sends_s=%.1f deliveries=%" PRIu64 " expected=%" PRIu64
+           " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p50_ms=%.2f dlv_p99_ms=%.2f "
+           "ack_p50_ms=%.2f "
+           "ack_p99_ms=%.2f cpu_s=%.2f "
+           "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f load=%.2f status=%s\n",
+           run->o.label ? run->o.label : "-", proto_name(run->o.proto),
+           scenario_name(run->o.scenario), run->o.members, run->o.rooms, run->o.messages,
+           run->o.rate, run->o.msg_size, run->n_ready, n_sent, sends_ps, run->deliveries,
+           run->expected, dps, pct_ms(last, n_last, 0.5), pct_ms(last, n_last, 0.99),
+           pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.5),
+           pct_ms(run->lat_us, run->n_lat, 0.99), ack50, ack99, cpu_s, cpu_us, sched_us, c1.rss_kb,
+           setup_s, lg_loadavg(), status);
     free(last);
     return run->deliveries == run->expected ? 0 : 1;
 }

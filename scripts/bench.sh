@@ -165,9 +165,19 @@ for target in $targets; do
     ;;
   ejabberd|prosody)
     d="$tmp/$target"; mkdir -p "$d"
-    if ! bench/peers/$target.sh start "$d" "$max_users" 2>>"$log"; then
+    # One retry: a peer's start has failed now and then on this shared machine (ejabberdctl
+    # not answering in time); its logs go to the bench log either way.
+    ok=0
+    for attempt in 1 2; do
+      if bench/peers/$target.sh start "$d" "$max_users" 2>>"$log"; then ok=1; break; fi
+      echo "bench: $target did not start (attempt $attempt)" >&2
+      tail -20 "$d"/stdout.log "$d"/logs/*.log >>"$log" 2>/dev/null
+      bench/peers/$target.sh stop "$d"
+      rm -rf "$d"; mkdir -p "$d"
+    done
+    if [ "$ok" != 1 ]; then
       add_row "fanout-${fan_sizes%% *}-rate"; res["fanout-${fan_sizes%% *}-rate|$target"]="n/a (did not start)"
-      bench/peers/$target.sh stop "$d"; continue
+      continue
     fi
     started+=("$target $d")
     . "$d/env"

@@ -54,6 +54,13 @@
 #define WS_STAGING_SIZE (64 * 1024)
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
+/* A queued message: a payload, and for a template the string placed at its cuts. */
+struct ws_qitem {
+    struct ws_payload *p;
+    uint8_t insert_len;
+    char insert[WS_INSERT_MAX];
+};
+
 struct ws_route_ctx {
     struct ws_server *ws;
     const struct ws_protocol *proto;
@@ -77,11 +84,11 @@ struct ws_session {
     size_t extra_len;
     size_t extra_off;
 
-    struct ws_payload **q; /* ring of messages to frame and send, q_cap slots */
+    struct ws_qitem *q; /* ring of messages to frame and send, q_cap slots */
     unsigned q_cap;
     unsigned q_first;
     unsigned q_len;
-    size_t queued_bytes; /* payload bytes in q */
+    size_t queued_bytes; /* message bytes in q */
 
     char *pending; /* framed bytes the kernel has not taken yet */
     size_t pending_len;
@@ -359,7 +366,7 @@ static void session_kill(struct ws_session *s)
     wslay_event_context_free(s->ctx);
     s->ctx = NULL;
     for (unsigned i = 0; i < s->q_len; i++) {
-        ws_payload_unref(s->q[(s->q_first + i) % s->q_cap]);
+        ws_payload_unref(s->q[(s->q_first + i) % s->q_cap].p);
     }
     free(s->q);
     s->q = NULL;
@@ -418,6 +425,42 @@ static void mark_dirty(struct ws_session *s)
     }
 }
 
+/*
+ * Produces one queued message as a whole text frame through the shared frame context: the
+ * header and the pieces of a template with the insert between them, each handed to
+ * wslay_frame_send in turn (payload_length is the whole message, so the pieces make one
+ * frame). Returns the message length.
+ */
+static size_t frame_write(struct ws_server *ws, const struct ws_qitem *it)
+{
+    size_t cuts[WS_SPLICE_MAX];
+    size_t ncuts = ws_payload_cuts(it->p, cuts);
+    const uint8_t *data = (const uint8_t *)ws_payload_data(it->p);
+    size_t len = ws_payload_len(it->p);
+    size_t total = len + ncuts * it->insert_len;
+    struct wslay_frame_iocb iocb = {.fin = 1, .opcode = WSLAY_TEXT_FRAME, .payload_length = total};
+    size_t from = 0;
+    size_t sent = 0;
+    for (size_t i = 0; i <= ncuts; i++) {
+        size_t to = i < ncuts ? cuts[i] : len;
+        iocb.data = data + from;
+        iocb.data_length = to - from;
+        ssize_t r = wslay_frame_send(ws->fctx, &iocb);
+        BUG_ON(r != (ssize_t)iocb.data_length); /* our callback takes every byte */
+        sent += (size_t)r;
+        if (i < ncuts) {
+            iocb.data = (const uint8_t *)it->insert;
+            iocb.data_length = it->insert_len;
+            r = wslay_frame_send(ws->fctx, &iocb);
+            BUG_ON(r != (ssize_t)iocb.data_length);
+            sent += (size_t)r;
+        }
+        from = to;
+    }
+    BUG_ON(sent != total);
+    return total;
+}
+
 /* Frames and writes what the kernel takes: pending bytes first, then the queued messages,
  * then wslay's control frames, through the staging buffer (see the top comment). */
 static void session_flush(struct ws_session *s)
@@ -441,19 +484,13 @@ static void session_flush(struct ws_session *s)
         ws->out = s;
         s->blocked = false;
         while (s->q_len > 0 && !s->blocked) {
-            struct ws_payload *p = s->q[s->q_first];
-            size_t len = ws_payload_len(p);
-            struct wslay_frame_iocb iocb = {.fin = 1,
-                                            .opcode = WSLAY_TEXT_FRAME,
-                                            .payload_length = len,
-                                            .data = (const uint8_t *)ws_payload_data(p),
-                                            .data_length = len};
-            ssize_t r = wslay_frame_send(ws->fctx, &iocb);
-            BUG_ON(r != (ssize_t)len); /* our callback takes every byte */
+            struct ws_qitem *it = &s->q[s->q_first];
+            size_t len = frame_write(ws, it);
             s->q_first = (s->q_first + 1) % s->q_cap;
             s->q_len--;
             s->queued_bytes -= len;
-            ws_payload_unref(p);
+            ws_payload_unref(it->p);
+            it->p = NULL;
         }
         if (!s->blocked && wslay_event_want_write(s->ctx)) {
             s->busy++;
@@ -591,12 +628,15 @@ size_t ws_session_queued_bytes(const struct ws_session *s)
     return s->queued_bytes + (s->pending_len - s->pending_off);
 }
 
-int ws_session_send_text(struct ws_session *s, struct ws_payload *payload)
+int ws_session_send_spliced(struct ws_session *s, struct ws_payload *base, const char *insert,
+                            size_t insert_len)
 {
     if (!ws_session_is_open(s)) {
         return HE_AGAIN;
     }
-    size_t len = ws_payload_len(payload);
+    BUG_ON(insert_len > WS_INSERT_MAX);
+    size_t cuts[WS_SPLICE_MAX];
+    size_t len = ws_payload_len(base) + ws_payload_cuts(base, cuts) * insert_len;
     if (ws_session_queued_bytes(s) + len > s->ws->cfg.send_queue_max) {
         log_warn("msg=ws_slow_consumer conn=%" PRIu64 " queued=%zu cap=%zu", s->id,
                  ws_session_queued_bytes(s), s->ws->cfg.send_queue_max);
@@ -609,7 +649,7 @@ int ws_session_send_text(struct ws_session *s, struct ws_payload *payload)
     if (s->q_len == s->q_cap) {
         /* Grow the ring, unwrapping it; a session rarely holds more than a few messages. */
         unsigned cap = s->q_cap ? s->q_cap * 2 : 4;
-        struct ws_payload **q = xcalloc(cap, sizeof(*q));
+        struct ws_qitem *q = xcalloc(cap, sizeof(*q));
         for (unsigned i = 0; i < s->q_len; i++) {
             q[i] = s->q[(s->q_first + i) % s->q_cap];
         }
@@ -618,11 +658,21 @@ int ws_session_send_text(struct ws_session *s, struct ws_payload *payload)
         s->q_cap = cap;
         s->q_first = 0;
     }
-    s->q[(s->q_first + s->q_len) % s->q_cap] = ws_payload_ref(payload);
+    struct ws_qitem *it = &s->q[(s->q_first + s->q_len) % s->q_cap];
+    it->p = ws_payload_ref(base);
+    it->insert_len = (uint8_t)insert_len;
+    if (insert_len > 0) {
+        memcpy(it->insert, insert, insert_len);
+    }
     s->q_len++;
     s->queued_bytes += len;
     mark_dirty(s);
     return 0;
+}
+
+int ws_session_send_text(struct ws_session *s, struct ws_payload *payload)
+{
+    return ws_session_send_spliced(s, payload, NULL, 0);
 }
 
 int ws_session_send_copy(struct ws_session *s, const char *data, size_t len)

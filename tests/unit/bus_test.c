@@ -21,23 +21,32 @@
 #define UC "cccccccc-1111-4222-8333-444455556666"
 #define ADM "dddddddd-1111-4222-8333-444455556666"
 
-/* A fake session: keeps what the bus handed it. */
+/* A fake session: keeps what the bus handed it (the template and insert, and the message
+ * they make, as ws_session_send_spliced would send it). */
 struct sink {
     size_t count;
-    struct ws_payload *frames[16];
+    struct ws_payload *frames[16]; /* the messages */
+    struct ws_payload *tmpl[16];   /* what the bus handed over */
+    char insert[16][WS_INSERT_MAX + 1];
 };
 
-static void deliver(void *arg, struct ws_payload *frame)
+static void deliver(void *arg, struct ws_payload *frame, const char *insert, size_t insert_len)
 {
     struct sink *s = arg;
     cr_assert_lt(s->count, 16u);
-    s->frames[s->count++] = ws_payload_ref(frame);
+    cr_assert_leq(insert_len, WS_INSERT_MAX);
+    cr_assert((insert == NULL) == (insert_len == 0));
+    s->tmpl[s->count] = ws_payload_ref(frame);
+    memcpy(s->insert[s->count], insert ? insert : "", insert_len);
+    s->insert[s->count][insert_len] = '\0';
+    s->frames[s->count++] = ws_payload_splice(frame, insert, insert_len);
 }
 
 static void sink_release(struct sink *s)
 {
     for (size_t i = 0; i < s->count; i++) {
         ws_payload_unref(s->frames[i]);
+        ws_payload_unref(s->tmpl[i]);
     }
     memset(s, 0, sizeof(*s));
 }
@@ -153,11 +162,14 @@ Test(bus, user_event_reaches_only_its_recipients_after_start)
     bus_sub_start(sl);
     publish(bus, message_event(2, members, 2));
     cr_expect_eq(late.count, 1u);
-    /* both sessions of A share one frame */
-    cr_expect_eq(a.frames[1], late.frames[0]);
+    /* both sessions of A share one template and insert, B's the same template */
+    cr_expect_eq(a.tmpl[1], late.tmpl[0]);
+    cr_expect_str_eq(late.insert[0], UA);
+    cr_expect_eq(b.tmpl[1], a.tmpl[1]);
+    cr_expect_str_eq(b.insert[1], UB);
     struct bus_stats st;
     bus_get_stats(bus, &st);
-    cr_expect_eq(st.frames, 4u, "one frame per recipient and event");
+    cr_expect_eq(st.frames, 2u, "one template per event");
     cr_expect_eq(st.deliveries, 5u);
 
     bus_sub_free(sa);
@@ -216,7 +228,8 @@ Test(bus, tenant_event_reaches_the_tenant_once)
     cr_expect_eq(b.count, 1u);
     cr_expect_eq(x.count, 0u, "other tenant");
     cr_expect_eq(narrow.count, 0u, "ACL covers only its own presence");
-    cr_expect_eq(a.frames[0], b.frames[0], "one frame for the whole tenant");
+    cr_expect_eq(a.tmpl[0], b.tmpl[0], "one frame for the whole tenant");
+    cr_expect_str_eq(a.insert[0], "", "nothing to insert in a tenant event");
     json_t *j = frame_json(&a, 0);
     json_t *d = json_object_get(j, "data");
     cr_expect(json_is_true(json_object_get(d, "user_uuid:*")));
@@ -251,7 +264,8 @@ Test(bus, admin_gets_one_copy_per_recipient)
         cr_expect(json_is_true(json_object_get(json_object_get(j, "data"), keys[i])));
         json_decref(j);
     }
-    cr_expect_eq(a.frames[0], adm.frames[0], "the recipient's frame is shared with admins");
+    cr_expect_eq(a.tmpl[0], adm.tmpl[0], "the recipient's frame is shared with admins");
+    cr_expect_str_eq(adm.insert[0], UA);
     bus_sub_free(sadm);
     bus_sub_free(sa);
     sink_release(&adm);

@@ -114,6 +114,7 @@ struct lg_opts {
     bool xmpp_owner_submit;  /* Prosody locks new rooms until the owner submits the form */
     bool full_parse;         /* jansson/expat on every delivery (default: first 1,000) */
     const char *session_out; /* huard: write token and room for wrk here */
+    const char *tokens_file; /* huard: "index user_uuid token" lines (bench_provision) */
 };
 
 struct lg_cpu {
@@ -150,6 +151,8 @@ struct lg_run {
     atomic_int posts_ok;
     atomic_int posts_failed;
     int64_t t_posts_done_ns;
+    uint32_t *ack_us; /* huard: per acknowledged POST, send to 201 (poster thread) */
+    int n_ack;
     /* xmpp room jid */
     char room_jid[256];
 };
@@ -165,6 +168,8 @@ void lg_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn)
 void lg_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int lg_check_loopback(const char *host);
 int lg_cpu_sample(int pid, struct lg_cpu *out);
+/** 1-minute load average of the machine (/proc/loadavg), -1 if unreadable. */
+double lg_loadavg(void);
 size_t lg_payload(struct lg_run *run, int idx, int64_t t_ns, char *buf, size_t cap);
 void lg_on_payload(struct lg_run *run, const char *p, size_t len, int64_t now);
 

@@ -38,7 +38,9 @@ static void usage(FILE *out)
                  "  --server-pid PID  --label TEXT  --full-parse  --session-out FILE\n"
                  "  xmpp: --path /ws --domain localhost --muc conference.localhost\n"
                  "        --xmpp-owner-submit (Prosody: unlock new rooms)\n"
-                 "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n");
+                 "  --user-prefix u --password pw (users u0..uN-1, provisioned beforehand)\n"
+                 "  --tokens FILE  huard: pre-minted tokens, \"index user_uuid token\" lines\n"
+                 "                 (bench_provision) instead of one login per member\n");
 }
 
 static void on_alarm(int sig)
@@ -211,6 +213,7 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
                                           {"xmpp-owner-submit", no_argument, 0, 15},
                                           {"full-parse", no_argument, 0, 16},
                                           {"session-out", required_argument, 0, 17},
+                                          {"tokens", required_argument, 0, 18},
                                           {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     *o = (struct lg_opts){.proto = LG_LIMIT,
@@ -325,6 +328,9 @@ static int parse_args(struct lg_opts *o, int argc, char **argv)
         case 17:
             o->session_out = optarg;
             break;
+        case 18:
+            o->tokens_file = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -431,9 +437,9 @@ int main(int argc, char **argv)
         printf("idle: server rss before=%ld kB after=%ld kB -> %.2f kB per session\n", base.rss_kb,
                c1.rss_kb, per);
         printf("RESULT label=%s proto=%s scenario=idle members=%d ready=%d rss_base_kb=%ld "
-               "rss_kb=%ld rss_per_session_kb=%.2f setup_s=%.2f status=ok\n",
+               "rss_kb=%ld rss_per_session_kb=%.2f setup_s=%.2f load=%.2f status=ok\n",
                run->o.label ? run->o.label : "-", proto_name(run->o.proto), run->o.members,
-               run->n_ready, base.rss_kb, c1.rss_kb, per, setup_s);
+               run->n_ready, base.rss_kb, c1.rss_kb, per, setup_s, lg_loadavg());
         return 0;
     }
 
@@ -493,6 +499,17 @@ int main(int argc, char **argv)
         int64_t us = (m->t_last_ns - m->t_sent_ns) / 1000;
         last[n_last++] = (uint32_t)(us < 0 ? 0 : us);
     }
+    if (complete < run->o.messages) {
+        /* which messages fell short, to tell a lost event from a slow member */
+        int shown = 0;
+        for (int i = 0; i < run->o.messages && shown < 10; i++) {
+            if (run->msgs[i].n_recv < (uint32_t)per_room(run)) {
+                lg_log("message %d reached %u of %d members", i, run->msgs[i].n_recv,
+                       per_room(run));
+                shown++;
+            }
+        }
+    }
     qsort(last, n_last, sizeof(uint32_t), cmp_u32);
     qsort(run->lat_us, run->n_lat, sizeof(uint32_t), cmp_u32);
     double span_s = run->t_last_recv_ns > t0 ? (double)(run->t_last_recv_ns - t0) / 1e9 : 0;
@@ -516,6 +533,13 @@ int main(int argc, char **argv)
            pct_ms(last, n_last, 0.5), pct_ms(last, n_last, 0.99), pct_ms(last, n_last, 1.0));
     printf("latency per delivery: p50 %.2f ms  p99 %.2f ms\n", pct_ms(run->lat_us, run->n_lat, 0.5),
            pct_ms(run->lat_us, run->n_lat, 0.99));
+    double ack50 = -1, ack99 = -1;
+    if (run->n_ack > 0) {
+        qsort(run->ack_us, (size_t)run->n_ack, sizeof(uint32_t), cmp_u32);
+        ack50 = pct_ms(run->ack_us, (uint64_t)run->n_ack, 0.5);
+        ack99 = pct_ms(run->ack_us, (uint64_t)run->n_ack, 0.99);
+        printf("POST acknowledged (201) after: p50 %.2f ms  p99 %.2f ms\n", ack50, ack99);
+    }
     if (run->o.server_pid > 0) {
         printf("server pid %d: cpu %.2f s (stat) / %.3f s (schedstat) -> %.2f us (stat), %.2f us "
                "(schedstat) per delivery; rss %ld kB\n",
@@ -524,14 +548,17 @@ int main(int argc, char **argv)
     }
     printf("RESULT label=%s proto=%s scenario=%s members=%d rooms=%d messages=%d rate=%g size=%d "
            "ready=%d sent=%d sends_s=%.1f deliveries=%" PRIu64 " expected=%" PRIu64
-           " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p99_ms=%.2f cpu_s=%.2f "
-           "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f status=%s\n",
+           " dps=%.0f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f dlv_p50_ms=%.2f dlv_p99_ms=%.2f "
+           "ack_p50_ms=%.2f "
+           "ack_p99_ms=%.2f cpu_s=%.2f "
+           "cpu_us=%.2f cpu_sched_us=%.2f rss_kb=%ld setup_s=%.2f load=%.2f status=%s\n",
            run->o.label ? run->o.label : "-", proto_name(run->o.proto),
            scenario_name(run->o.scenario), run->o.members, run->o.rooms, run->o.messages,
            run->o.rate, run->o.msg_size, run->n_ready, n_sent, sends_ps, run->deliveries,
            run->expected, dps, pct_ms(last, n_last, 0.5), pct_ms(last, n_last, 0.99),
-           pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.99), cpu_s, cpu_us,
-           sched_us, c1.rss_kb, setup_s, status);
+           pct_ms(last, n_last, 1.0), pct_ms(run->lat_us, run->n_lat, 0.5),
+           pct_ms(run->lat_us, run->n_lat, 0.99), ack50, ack99, cpu_s, cpu_us, sched_us, c1.rss_kb,
+           setup_s, lg_loadavg(), status);
     free(last);
     return run->deliveries == run->expected ? 0 : 1;
 }

@@ -130,6 +130,19 @@ static int64_t sched_ns_of(int pid)
     return sum;
 }
 
+double lg_loadavg(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) {
+            l = -1;
+        }
+        fclose(f);
+    }
+    return l;
+}
+
 int lg_cpu_sample(int pid, struct lg_cpu *out)
 {
     memset(out, 0, sizeof(*out));

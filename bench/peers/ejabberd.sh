@@ -28,7 +28,9 @@ if [ "$cmd" = stop ]; then
   [ -f "$dir/env" ] || exit 0
   . "$dir/env"
   CTL_TIMEOUT=30 ctl stop >/dev/null 2>&1 || true
-  peer_stop_pid "$PID" 15
+  # A start that failed half-way wrote only NODE: find its beam by the pid file.
+  [ -z "${PID:-}" ] && [ -f "$dir/ejabberd.pid" ] && PID=$(cat "$dir/ejabberd.pid")
+  peer_stop_pid "${PID:-}" 15
   # The ctl nodes of ejabberdctl start an epmd when none runs; stop the one listening now
   # unless it was there before this instance started (then it is not ours).
   [ -n "${EPMD_PID:-}" ] && peer_stop_pid "$EPMD_PID" 5
@@ -113,7 +115,7 @@ YML
 chown -R ejabberd: "$dir"
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # inherited through setpriv
 (cd "$dir" && ctl foreground) >"$dir/stdout.log" 2>&1 </dev/null &
-echo "NODE='$NODE'" > "$dir/env"
+printf "NODE='%s'\nEPMD_BEFORE=%s\n" "$NODE" "$epmd_before" > "$dir/env"
 if ! ctl started; then
   echo "ejabberd did not start; see $dir/logs and $dir/stdout.log" >&2
   tail -20 "$dir/stdout.log" >&2 || true; exit 1

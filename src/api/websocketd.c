@@ -124,10 +124,10 @@ static void close_protocol(struct wsd_session *w, const char *why)
     ws_session_close(w->ws, WSD_CLOSE_PROTOCOL, "");
 }
 
-/* The bus hands a frame to this session (loop thread). */
-static void deliver(void *sink, struct ws_payload *frame)
+/* The bus hands a frame to this session (loop thread): a template and the recipient's uuid. */
+static void deliver(void *sink, struct ws_payload *frame, const char *insert, size_t insert_len)
 {
-    (void)ws_session_send_text(sink, frame);
+    (void)ws_session_send_spliced(sink, frame, insert, insert_len);
 }
 
 /*

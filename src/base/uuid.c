@@ -117,7 +117,20 @@ bool uuid_normalize(const char *s, size_t len, char out[UUID_STR_LEN])
 
 bool uuid_is_canonical(const char *s)
 {
-    char tmp[UUID_STR_LEN];
-    size_t len = strnlen(s, 40);
-    return len == 36 && uuid_normalize(s, len, tmp) && memcmp(tmp, s, 36) == 0;
+    /*
+     * Checked in place rather than through uuid_normalize(): the event fan-out asks once per
+     * recipient (envelope_frame_write), and the round trip cost about 1,300 instructions each
+     * (issue 6). Same answer: 36 characters, dashes at 8, 13, 18 and 23, lower-case hex.
+     */
+    for (size_t i = 0; i < 36; i++) {
+        char c = s[i];
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (c != '-') {
+                return false;
+            }
+        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+            return false; /* also stops at a NUL before 36 */
+        }
+    }
+    return s[36] == '\0';
 }

@@ -18,10 +18,11 @@
  *   copy per recipient to every admin session of the tenant (wazo-api.md 4.7 rule 4);
  * - a tenant event (`user_uuid:*`) goes to every session of the tenant;
  * each filtered by start state, subscription (name or "*") and the token's ACL against the
- * recipient's required_acl (domain/acl.h, `me` = the token's user). A recipient's frame is
- * built once by copy (envelope_frame_write into a ws_payload) and shared by every session
- * that receives it; v1 sessions get the bus message without the op wrapper (wazo-api.md 4.3),
- * also built once per recipient.
+ * recipient's required_acl (domain/acl.h, `me` = the token's user). An event's frame is
+ * rendered once as a template (envelope_frame_template) shared by every recipient, and each
+ * v2 session is handed that template with its recipient's uuid to insert (the ws layer
+ * splices it in while writing to the socket, ws_session_send_spliced); v1 sessions get the
+ * bus message without the op wrapper (wazo-api.md 4.3), built once per recipient.
  *
  * Ordering and duplicates: events carry their outbox sequence (`seq`). Once the relay enables
  * it (bus_dedupe_start), the bus drops a seq it has already published: the relay reads back
@@ -74,11 +75,14 @@ void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env);
 /* ---- subscribers (one per websocketd session) ---- */
 
 /**
- * Called once per event the subscriber receives, with the frame to send (borrowed: take a
- * reference to keep it). It must not free any subscriber (the ws layer defers its closes,
- * so sending is fine).
+ * Called once per event the subscriber receives, with the message to send: frame with
+ * insert (insert_len bytes, not NUL-terminated; NULL when 0) placed at each of frame's cuts,
+ * i.e. what ws_session_send_spliced(session, frame, insert, insert_len) sends. frame is
+ * borrowed (take a reference to keep it). It must not free any subscriber (the ws layer
+ * defers its closes, so sending is fine).
  */
-typedef void (*bus_deliver_fn)(void *sink, struct ws_payload *frame);
+typedef void (*bus_deliver_fn)(void *sink, struct ws_payload *frame, const char *insert,
+                               size_t insert_len);
 
 /* Who a subscriber's token speaks for; copied by bus_sub_set_identity. */
 struct bus_identity {
@@ -126,7 +130,7 @@ struct bus_stats {
     uint64_t published;  /* events fanned out */
     uint64_t duplicates; /* events dropped as already published */
     uint64_t deliveries; /* frames handed to subscribers */
-    uint64_t frames;     /* frames built (one per recipient and protocol version) */
+    uint64_t frames;     /* frames built: one template per event, one per recipient for v1 */
     size_t subs;         /* subscribers registered */
 };
 void bus_get_stats(const struct bus *bus, struct bus_stats *out);

@@ -289,6 +289,23 @@ char *envelope_frame_dup(const struct envelope *ev, const char *user_uuid, size_
     return out;
 }
 
+size_t envelope_frame_template(const struct envelope *ev, const char **base, size_t *len,
+                               size_t cuts[ENVELOPE_CUTS_MAX])
+{
+    _Static_assert(MAX_PIECES - 1 <= ENVELOPE_CUTS_MAX, "cuts fit");
+    size_t total = 0;
+    for (size_t i = 0; i < ev->npieces; i++) {
+        BUG_ON(ev->piece_off[i] != total); /* pieces are back to back from the start */
+        total += ev->piece_len[i];
+        if (i + 1 < ev->npieces) {
+            cuts[i] = total;
+        }
+    }
+    *base = ev->buf;
+    *len = total;
+    return ev->npieces - 1;
+}
+
 const char *envelope_frame_shared(const struct envelope *ev, size_t *len)
 {
     if (ev->target != ENVELOPE_TENANT) {
@@ -315,4 +332,11 @@ int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char
         n = snprintf(out, outsz, "%s", ev->acl);
     }
     return n >= 0 && (size_t)n < outsz ? 0 : HE_INVAL;
+}
+
+void envelope_required_acl_parts(const struct envelope *ev, const char **prefix,
+                                 const char **suffix)
+{
+    *prefix = ev->acl;
+    *suffix = ev->acl_suffix;
 }

@@ -94,6 +94,18 @@ size_t envelope_frame_len(const struct envelope *ev);
 int envelope_frame_write(const struct envelope *ev, const char *user_uuid, char *out) HU_MUST_CHECK;
 /** Same as envelope_frame_write() into a new buffer (caller frees); NULL on HE_INVAL. */
 char *envelope_frame_dup(const struct envelope *ev, const char *user_uuid, size_t *len);
+/* Most places a recipient's uuid goes in a frame (the user_uuid key and the required ACL). */
+#define ENVELOPE_CUTS_MAX 2
+/**
+ * The frame as a template: *base (owned by ev, valid while a reference is held) holds *len
+ * bytes, the frame without any recipient uuid, and cuts[0..n) (n returned, at most
+ * ENVELOPE_CUTS_MAX, 0 for a tenant event) are the ascending offsets in it where the
+ * recipient's 36-byte uuid goes: what envelope_frame_write() writes is base[0:cuts[0]], uuid,
+ * base[cuts[0]:cuts[1]], uuid, ... Lets the fan-out queue (template, uuid) per recipient
+ * instead of building every frame.
+ */
+size_t envelope_frame_template(const struct envelope *ev, const char **base, size_t *len,
+                               size_t cuts[ENVELOPE_CUTS_MAX]);
 /**
  * The one frame of a tenant event, owned by ev (valid while a reference is held), and its
  * length in *len. NULL for a user event.
@@ -109,5 +121,13 @@ bool envelope_has_required_acl(const struct envelope *ev);
  */
 int envelope_required_acl(const struct envelope *ev, const char *user_uuid, char *out,
                           size_t outsz) HU_MUST_CHECK;
+/**
+ * The required ACL as the envelope keeps it: *prefix is the whole ACL when it is fixed ("" when
+ * there is none) and *suffix NULL; for a user event naming its recipient, the ACL is *prefix,
+ * the recipient's uuid, then *suffix. Both are owned by ev. Lets a fan-out tell which events
+ * share one ACL decision for a session's own user without building each recipient's string.
+ */
+void envelope_required_acl_parts(const struct envelope *ev, const char **prefix,
+                                 const char **suffix);
 
 #endif

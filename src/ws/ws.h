@@ -17,7 +17,11 @@
  * A session whose peer does not answer our Close within close_timeout is dropped.
  *
  * Sending: one rendered event is one struct ws_payload, refcounted and immutable, shared by
- * every recipient (no copy per session). Frames queued during a loop iteration are written
+ * every recipient (no copy per session). A payload may carry insertion points ("cuts"): it
+ * is then the template of messages that differ per recipient only by a short string placed
+ * at each cut (events/envelope.h: the recipient's uuid), which ws_session_send_spliced()
+ * queues without building the recipient's message; the bytes are assembled once, straight
+ * into the socket's staging buffer. Frames queued during a loop iteration are written
  * together at its end, coalesced into as few send() calls as the socket takes.
  *
  * Threads: ws_payload_* may be called on any thread (atomic refcount); everything else on the
@@ -114,6 +118,14 @@ size_t ws_session_queued_bytes(const struct ws_session *s);
  * send_queue_max: the session is then closed with 1013 (see above).
  */
 int ws_session_send_text(struct ws_session *s, struct ws_payload *payload);
+/**
+ * Queues one text message made of base with insert (insert_len <= WS_INSERT_MAX bytes) placed
+ * at each of base's cuts: base[0:c0] insert base[c0:c1] insert ... base[cn:]. A base without
+ * cuts is sent as is. Takes its own reference to base; insert is copied. Same returns as
+ * ws_session_send_text().
+ */
+int ws_session_send_spliced(struct ws_session *s, struct ws_payload *base, const char *insert,
+                            size_t insert_len);
 /** Convenience: copies len bytes into a new payload and sends it. Same returns. */
 int ws_session_send_copy(struct ws_session *s, const char *data, size_t len);
 /** Starts the close handshake (reason <= 123 bytes, truncated). Idempotent. */
@@ -131,6 +143,20 @@ struct ws_payload *ws_payload_new(const void *bytes, size_t len);
  * (to render or splice an event in place without a second copy). Refcount 1.
  */
 struct ws_payload *ws_payload_alloc(size_t len, char **data);
+/* Most insertion points of a payload, and longest string inserted at them. */
+#define WS_SPLICE_MAX 2
+#define WS_INSERT_MAX 40
+/**
+ * Like ws_payload_alloc() for a template with ncuts (<= WS_SPLICE_MAX) insertion points at the
+ * given offsets (ascending, <= len) into its len bytes.
+ */
+struct ws_payload *ws_payload_alloc_spliced(size_t len, const size_t *cuts, size_t ncuts,
+                                            char **data);
+/** Number of insertion points of p (0 for a plain payload); their offsets in cuts. */
+size_t ws_payload_cuts(const struct ws_payload *p, size_t cuts[WS_SPLICE_MAX]);
+/** A plain payload holding base with insert placed at each cut (tests, protocol v1). */
+struct ws_payload *ws_payload_splice(const struct ws_payload *base, const char *insert,
+                                     size_t insert_len);
 struct ws_payload *ws_payload_ref(struct ws_payload *p);
 /** Drops a reference; frees at zero. NULL does nothing. */
 void ws_payload_unref(struct ws_payload *p);

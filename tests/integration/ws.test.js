@@ -146,6 +146,26 @@ test('a client that never reads is cut at the queue cap; another gets every mess
   await withTimeout(reader.closed, 5000, 'reader close');
 });
 
+test('messages larger than the server staging buffer arrive whole, in order, then the rest', async () => {
+  // The server frames queued messages into a 64 KiB staging buffer: these span several fills
+  // (two of them stay under this server's 256 KiB queue cap).
+  const ws = await connect();
+  const before = ws.messages.length;
+  ws.send('flood 2 100000');
+  ws.send('after the flood');
+  await waitUntil(() => ws.messages.length >= before + 4, 10000, 'flood and echo delivered');
+  const got = ws.messages.slice(before, before + 4);
+  assert.deepEqual(
+    got.slice(0, 2).map((m) => m.length),
+    [100000, 100000]
+  );
+  assert.ok(got.slice(0, 2).every((m) => m === 'x'.repeat(100000)));
+  assert.equal(got[2], 'flooded 2');
+  assert.equal(got[3], 'after the flood');
+  ws.close(1000);
+  await withTimeout(ws.closed, 5000, 'close');
+});
+
 test('close frames are answered and the session is freed', async () => {
   const clients = await Promise.all([connect(), connect(), connect()]);
   for (const ws of clients) ws.close(1000, 'bye');

@@ -323,3 +323,65 @@ Test(store_rooms, member_list_order_and_unread)
     cr_assert_eq(store_member_unread(tx, r, u[3], &unread), HE_NOT_FOUND);
     cr_assert_eq(store_tx_commit(tx), 0);
 }
+
+Test(store_rooms, a_member_keeps_the_tenant_of_their_user)
+{
+    /* The store does not require a room's members to share its tenant (the domain does): a
+     * member's tenant_uuid is the one of their user, also since room_members keeps a copy. */
+    struct store_tx *tx = wtx();
+    struct store_tenant other = {.name = "other"};
+    cr_assert_eq(store_tenant_create(tx, &other), 0);
+    struct store_user ou = {.username = "elsewhere", .password_hash = "x"};
+    strcpy(ou.tenant_uuid, other.uuid);
+    cr_assert_eq(store_user_add(tx, &ou), 0);
+    cr_assert_eq(store_tx_commit(tx), 0);
+    char room[UUID_STR_LEN];
+    const char *const members[] = {u[0], ou.uuid};
+    ts_room(&env, room, members, 2, STORE_HISTORY_SHARED);
+    struct store_member extra = {.role = STORE_ROLE_MEMBER};
+    strcpy(extra.user_uuid, u[1]);
+    tx = wtx();
+    cr_assert_eq(store_member_add(tx, room, &extra), 0);
+    cr_assert_eq(store_tx_commit(tx), 0);
+
+    tx = rtx();
+    struct store_room *got = NULL;
+    cr_assert_eq(store_room_get(tx, room, NULL, &got), 0);
+    cr_assert_eq(got->n_members, 3);
+    for (size_t i = 0; i < got->n_members; i++) {
+        bool theirs = strcmp(got->members[i].user_uuid, ou.uuid) == 0;
+        cr_assert_str_eq(got->members[i].tenant_uuid, theirs ? other.uuid : env.tenant);
+    }
+    store_room_free(got);
+    struct store_member *m = NULL;
+    cr_assert_eq(store_member_get(tx, room, ou.uuid, &m), 0);
+    cr_assert_str_eq(m->tenant_uuid, other.uuid);
+    store_member_free(m);
+    store_tx_rollback(tx);
+}
+
+Test(store_rooms, schema_2_fills_the_member_tenant_of_existing_rooms)
+{
+    char room[UUID_STR_LEN];
+    const char *const members[] = {u[0], u[1], u[2]};
+    ts_room(&env, room, members, 3, STORE_HISTORY_SHARED);
+    /* Back to what a version-1 database holds: no tenant copy, no index, version 1. */
+    store_close(env.store);
+    env.store = NULL;
+    ts_raw_sql(&env,
+               "DROP INDEX room_members_current; ALTER TABLE room_members DROP COLUMN tenant_uuid;"
+               "UPDATE schema_version SET version = 1");
+    cr_assert_eq(store_open(env.where, NULL, &env.store), 0, "migrates 1 -> latest");
+    int cur = 0, latest = 0;
+    cr_assert_eq(store_schema_version(env.store, &cur, &latest), 0);
+    cr_assert_eq(cur, latest);
+    struct store_tx *tx = rtx();
+    struct store_room *got = NULL;
+    cr_assert_eq(store_room_get(tx, room, u[1], &got), 0);
+    cr_assert_eq(got->n_members, 3);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert_str_eq(got->members[i].tenant_uuid, env.tenant);
+    }
+    store_room_free(got);
+    store_tx_rollback(tx);
+}

@@ -21,23 +21,32 @@
 #define UC "cccccccc-1111-4222-8333-444455556666"
 #define ADM "dddddddd-1111-4222-8333-444455556666"
 
-/* A fake session: keeps what the bus handed it. */
+/* A fake session: keeps what the bus handed it (the template and insert, and the message
+ * they make, as ws_session_send_spliced would send it). */
 struct sink {
     size_t count;
-    struct ws_payload *frames[16];
+    struct ws_payload *frames[16]; /* the messages */
+    struct ws_payload *tmpl[16];   /* what the bus handed over */
+    char insert[16][WS_INSERT_MAX + 1];
 };
 
-static void deliver(void *arg, struct ws_payload *frame)
+static void deliver(void *arg, struct ws_payload *frame, const char *insert, size_t insert_len)
 {
     struct sink *s = arg;
     cr_assert_lt(s->count, 16u);
-    s->frames[s->count++] = ws_payload_ref(frame);
+    cr_assert_leq(insert_len, WS_INSERT_MAX);
+    cr_assert((insert == NULL) == (insert_len == 0));
+    s->tmpl[s->count] = ws_payload_ref(frame);
+    memcpy(s->insert[s->count], insert ? insert : "", insert_len);
+    s->insert[s->count][insert_len] = '\0';
+    s->frames[s->count++] = ws_payload_splice(frame, insert, insert_len);
 }
 
 static void sink_release(struct sink *s)
 {
     for (size_t i = 0; i < s->count; i++) {
         ws_payload_unref(s->frames[i]);
+        ws_payload_unref(s->tmpl[i]);
     }
     memset(s, 0, sizeof(*s));
 }
@@ -153,11 +162,14 @@ Test(bus, user_event_reaches_only_its_recipients_after_start)
     bus_sub_start(sl);
     publish(bus, message_event(2, members, 2));
     cr_expect_eq(late.count, 1u);
-    /* both sessions of A share one frame */
-    cr_expect_eq(a.frames[1], late.frames[0]);
+    /* both sessions of A share one template and insert, B's the same template */
+    cr_expect_eq(a.tmpl[1], late.tmpl[0]);
+    cr_expect_str_eq(late.insert[0], UA);
+    cr_expect_eq(b.tmpl[1], a.tmpl[1]);
+    cr_expect_str_eq(b.insert[1], UB);
     struct bus_stats st;
     bus_get_stats(bus, &st);
-    cr_expect_eq(st.frames, 4u, "one frame per recipient and event");
+    cr_expect_eq(st.frames, 2u, "one template per event");
     cr_expect_eq(st.deliveries, 5u);
 
     bus_sub_free(sa);
@@ -216,7 +228,8 @@ Test(bus, tenant_event_reaches_the_tenant_once)
     cr_expect_eq(b.count, 1u);
     cr_expect_eq(x.count, 0u, "other tenant");
     cr_expect_eq(narrow.count, 0u, "ACL covers only its own presence");
-    cr_expect_eq(a.frames[0], b.frames[0], "one frame for the whole tenant");
+    cr_expect_eq(a.tmpl[0], b.tmpl[0], "one frame for the whole tenant");
+    cr_expect_str_eq(a.insert[0], "", "nothing to insert in a tenant event");
     json_t *j = frame_json(&a, 0);
     json_t *d = json_object_get(j, "data");
     cr_expect(json_is_true(json_object_get(d, "user_uuid:*")));
@@ -251,7 +264,8 @@ Test(bus, admin_gets_one_copy_per_recipient)
         cr_expect(json_is_true(json_object_get(json_object_get(j, "data"), keys[i])));
         json_decref(j);
     }
-    cr_expect_eq(a.frames[0], adm.frames[0], "the recipient's frame is shared with admins");
+    cr_expect_eq(a.tmpl[0], adm.tmpl[0], "the recipient's frame is shared with admins");
+    cr_expect_str_eq(adm.insert[0], UA);
     bus_sub_free(sadm);
     bus_sub_free(sa);
     sink_release(&adm);
@@ -393,5 +407,75 @@ Test(bus, a_malformed_recipient_gets_nothing)
     bus_sub_free(sadm);
     sink_release(&a);
     sink_release(&adm);
+    bus_free(bus);
+}
+
+static struct store_event *room_message_event(int64_t seq, const char *room, const char *user)
+{
+    struct store_event *ev = message_event(seq, &user, 1);
+    memcpy(ev->room_uuid, room, UUID_STR_LEN);
+    return ev;
+}
+
+Test(bus, remembered_acl_decisions_are_per_room_template)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    /* A token granting the messages of room R only: every other room's template is refused. */
+    static const char *const only_r[] = {"websocketd", "events.chatd.users.me.rooms." R ".#"};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, only_r, 2, "*");
+    char rooms[6][UUID_STR_LEN];
+    for (int i = 0; i < 6; i++) {
+        snprintf(rooms[i], sizeof(rooms[i]), "%08x-bbbb-4ccc-8ddd-eeeeeeeeeeee",
+                 i == 0 ? 0xa1a1a1a1u : (unsigned)i);
+    }
+    cr_assert_str_eq(rooms[0], R);
+    /* more rooms than memo slots, several rounds, so that every slot is reused */
+    int64_t seq = 1;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 6; i++) {
+            publish(bus, room_message_event(seq++, rooms[i], UA));
+        }
+    }
+    cr_expect_eq(a.count, 3u, "only room R's three messages");
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}
+
+Test(bus, decisions_stay_right_past_the_intern_table_size)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    static const char *const only_r[] = {"websocketd", "events.chatd.users.me.rooms." R ".#"};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, only_r, 2, "*");
+    /* R, then 5,000 other rooms (the bus forgets its interned templates past 4,096), then R. */
+    publish(bus, room_message_event(1, R, UA));
+    char room[UUID_STR_LEN];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(room, sizeof(room), "%08x-cccc-4ccc-8ddd-eeeeeeeeeeee", i);
+        publish(bus, room_message_event(2 + i, room, UA));
+    }
+    publish(bus, room_message_event(6000, R, UA));
+    cr_expect_eq(a.count, 2u);
+    bus_sub_free(s);
+    sink_release(&a);
+    bus_free(bus);
+}
+
+Test(bus, a_later_subscription_is_not_hidden_by_a_remembered_refusal)
+{
+    struct bus *bus = bus_new(NULL);
+    struct sink a = {0};
+    struct bus_sub *s = sub_for(bus, &a, 2, UA, T, false, acl_user_policy, acl_user_policy_len,
+                                "chatd_presence_updated");
+    const char *const to_a[] = {UA};
+    publish(bus, message_event(1, to_a, 1));
+    cr_expect_eq(a.count, 0u, "not subscribed to messages");
+    cr_assert_eq(bus_sub_subscribe(s, "chatd_user_room_message_created"), 0);
+    publish(bus, message_event(2, to_a, 1));
+    cr_expect_eq(a.count, 1u);
+    bus_sub_free(s);
+    sink_release(&a);
     bus_free(bus);
 }

@@ -136,3 +136,22 @@ Test(uuid, normalize_rejects_non_uuids)
         cr_expect_not(uuid_normalize(bad[i], strlen(bad[i]), out), "accepted '%s'", bad[i]);
     }
 }
+
+Test(uuid, is_canonical_wants_exactly_the_lower_case_dashed_form)
+{
+    cr_expect(uuid_is_canonical("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"));
+    static const char *const bad[] = {
+        "",
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4",   /* short */
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d0", /* long */
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4D",  /* one upper-case digit */
+        "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g",
+        "0a1b2c3d4e5f-4a6b-8c7d-9e0f1a2b3c4d-", /* dash moved */
+        "{0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d}",
+        "0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d",
+        "urn:uuid:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_expect_not(uuid_is_canonical(bad[i]), "%s", bad[i]);
+    }
+}

@@ -17,6 +17,8 @@
 #include "domain/acl.h"
 #include "events/catalog.h"
 #include "events/envelope.h"
+#include "events/reorder.h"
+#include "loop/loop.h"
 #include "store/store.h"
 #include "ws/ws.h"
 
@@ -112,6 +114,8 @@ struct bus {
     uint64_t *seen;   /* ring bitmap of seqs floor+1 .. floor+BUS_SEQ_WINDOW */
     struct bus_intern intern;
     struct bus_stats stats;
+    struct reorder *order;        /* events waiting for a lower seq (NULL without a loop) */
+    struct loop_timer *gap_timer; /* gives up on a gap after BUS_GAP_WAIT_MS */
 };
 
 /* ---- uuid-keyed index ---- */
@@ -292,10 +296,65 @@ static void map_release(struct bus_map *m)
 
 /* ---- bus ---- */
 
+/*
+ * How long an event waits for a lower seq before the gap is given up on. Gaps fill within a
+ * loop iteration or two (workers finishing out of order, the NOTIFY relay); a permanent one
+ * (a PostgreSQL sequence value of a rolled-back transaction) costs this much delay once.
+ */
+#define BUS_GAP_WAIT_MS 50
+
+/* An event held by the reorder stage. */
+struct bus_held {
+    struct store_event *ev;
+    struct envelope *env;
+};
+
+static void bus_deliver(struct bus *bus, struct store_event *ev, struct envelope *env);
+static void gap_expired(struct loop *loop, struct loop_timer *timer, void *arg);
+
+static void held_drop(void *item)
+{
+    struct bus_held *h = item;
+    envelope_unref(h->env);
+    store_event_free(h->ev);
+    free(h);
+}
+
+/* Delivers every event now in order; arms the gap timer when some wait behind a gap. */
+static void bus_drain(struct bus *bus)
+{
+    struct bus_held *h;
+    while ((h = reorder_pop(bus->order, NULL)) != NULL) {
+        bus_deliver(bus, h->ev, h->env);
+        free(h);
+    }
+    if (reorder_blocked(bus->order)) {
+        if (!loop_timer_active(bus->gap_timer)) {
+            loop_timer_start(bus->gap_timer, BUS_GAP_WAIT_MS);
+        }
+    } else {
+        loop_timer_stop(bus->gap_timer);
+    }
+}
+
+static void gap_expired(struct loop *loop, struct loop_timer *timer, void *arg)
+{
+    (void)loop;
+    (void)timer;
+    struct bus *bus = arg;
+    bus->stats.gaps_skipped++;
+    reorder_skip_gap(bus->order);
+    bus_drain(bus);
+}
+
 struct bus *bus_new(struct loop *loop)
 {
     struct bus *bus = xcalloc(1, sizeof(*bus));
     bus->loop = loop;
+    if (loop) {
+        bus->order = reorder_new(0);
+        bus->gap_timer = loop_timer_new(loop, gap_expired, bus);
+    }
     return bus;
 }
 
@@ -311,6 +370,8 @@ void bus_free(struct bus *bus)
     intern_clear(&bus->intern);
     free(bus->intern.buckets);
     free(bus->seen);
+    loop_timer_free(bus->gap_timer);
+    reorder_free(bus->order, held_drop);
     free(bus);
 }
 
@@ -678,7 +739,7 @@ static void deliver_list(struct bus *bus, enum bus_index idx, const char *key, s
     }
 }
 
-void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env)
+static void bus_deliver(struct bus *bus, struct store_event *ev, struct envelope *env)
 {
     if (env == NULL) {
         goto out;
@@ -729,6 +790,20 @@ void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env)
 out:
     envelope_unref(env);
     store_event_free(ev);
+}
+
+void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env)
+{
+    /* Without a loop (unit tests of the fan-out) there is no timer to bound a wait. */
+    if (bus->order == NULL || ev->seq <= 0 || env == NULL) {
+        bus_deliver(bus, ev, env);
+        return;
+    }
+    struct bus_held *h = xmalloc(sizeof(*h));
+    h->ev = ev;
+    h->env = env;
+    reorder_push(bus->order, ev->seq, h);
+    bus_drain(bus);
 }
 
 void bus_get_stats(const struct bus *bus, struct bus_stats *out)

@@ -67,7 +67,9 @@ int bus_envelope_from_store(const struct store_event *ev, const char *stack_uuid
  * Delivers env to the local sessions it targets: a user event to the sessions of each of
  * ev's recipients, a tenant event to every session of ev's tenant, each filtered by the
  * session's subscriptions, start state and ACL. Takes ownership of ev (store_event_free) and
- * of the caller's reference to env (NULL env: ev is only freed). Events with a seq already
+ * of the caller's reference to env (NULL env: ev is only freed). Events leave in outbox
+ * sequence order: one above the next expected seq waits (events/reorder.h) until the gap
+ * fills or a short wait expires; a late one goes out at once. Events with a seq already
  * published are dropped (the NOTIFY relay may bring back this instance's own events).
  */
 void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env);
@@ -127,11 +129,12 @@ void bus_seq_advance(struct bus *bus, int64_t floor);
 
 /* ---- figures for tests and benchmarks ---- */
 struct bus_stats {
-    uint64_t published;  /* events fanned out */
-    uint64_t duplicates; /* events dropped as already published */
-    uint64_t deliveries; /* frames handed to subscribers */
-    uint64_t frames;     /* frames built: one template per event, one per recipient for v1 */
-    size_t subs;         /* subscribers registered */
+    uint64_t published;    /* events fanned out */
+    uint64_t duplicates;   /* events dropped as already published */
+    uint64_t deliveries;   /* frames handed to subscribers */
+    uint64_t frames;       /* frames built: one template per event, one per recipient for v1 */
+    size_t subs;           /* subscribers registered */
+    uint64_t gaps_skipped; /* sequence gaps given up on after the reorder wait */
 };
 void bus_get_stats(const struct bus *bus, struct bus_stats *out);
 

@@ -739,15 +739,9 @@ static void deliver_list(struct bus *bus, enum bus_index idx, const char *key, s
     }
 }
 
+/* Fans out one event whose seq bus_publish has already claimed. */
 static void bus_deliver(struct bus *bus, struct store_event *ev, struct envelope *env)
 {
-    if (env == NULL) {
-        goto out;
-    }
-    if (!seq_claim(bus, ev->seq)) {
-        bus->stats.duplicates++;
-        goto out;
-    }
     bus->stats.published++;
     bus->publishing = true;
     const char *tenant = envelope_tenant_uuid(env);
@@ -787,15 +781,22 @@ static void bus_deliver(struct bus *bus, struct store_event *ev, struct envelope
     }
     ws_payload_unref(tmpl);
     bus->publishing = false;
-out:
     envelope_unref(env);
     store_event_free(ev);
 }
 
 void bus_publish(struct bus *bus, struct store_event *ev, struct envelope *env)
 {
+    if (env == NULL || !seq_claim(bus, ev->seq)) {
+        /* Claimed here, not at delivery: the relay moves the duplicate floor past the events
+         * it handed over, including those still waiting in the reorder stage. */
+        bus->stats.duplicates += env != NULL;
+        envelope_unref(env);
+        store_event_free(ev);
+        return;
+    }
     /* Without a loop (unit tests of the fan-out) there is no timer to bound a wait. */
-    if (bus->order == NULL || ev->seq <= 0 || env == NULL) {
+    if (bus->order == NULL || ev->seq <= 0) {
         bus_deliver(bus, ev, env);
         return;
     }

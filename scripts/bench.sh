@@ -7,6 +7,7 @@
 #   BENCH=quick|full         sizes (quick)
 #   BENCH_TARGETS="huard ejabberd prosody limit"   subset to run
 #   BENCH_PERF=1             perf profile of each server during the largest full-speed fan-out
+#   BENCH_KEEP=1             keep the temp dir (bench.log, the peers' logs) after the run
 #   BENCH_HUARD=mock         developer check of the Huard column against bench/peers/wazo-mock.mjs
 #                            (a protocol double, never recorded)
 #
@@ -50,7 +51,7 @@ cleanup() {
       pid) kill "$2" 2>/dev/null; wait "$2" 2>/dev/null ;;
     esac
   done
-  rm -rf "$tmp"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $tmp (logs, servers' data)" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

@@ -7,6 +7,7 @@
 #   BENCH=quick|full         sizes (quick)
 #   BENCH_TARGETS="huard ejabberd prosody limit"   subset to run
 #   BENCH_PERF=1             perf profile of each server during the largest full-speed fan-out
+#   BENCH_KEEP=1             keep the temp dir (bench.log, the peers' logs) after the run
 #   BENCH_HUARD=mock         developer check of the Huard column against bench/peers/wazo-mock.mjs
 #                            (a protocol double, never recorded)
 #
@@ -50,7 +51,7 @@ cleanup() {
       pid) kill "$2" 2>/dev/null; wait "$2" 2>/dev/null ;;
     esac
   done
-  rm -rf "$tmp"
+  if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $tmp (logs, servers' data)" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -98,6 +99,10 @@ scenarios() {
   # A slow server gets time to drain its queues after the last send (then INCOMPLETE).
   local common=(--port "$port" --server-pid "$pid" --label "$target" --drain-timeout "$drain" "$@")
   local n first=1 sess=()
+  # Idle first, on the fresh server: RSS only grows back to a high-water mark, so after the
+  # rooms scenario (as many sessions) the idle delta read 0 kB per session.
+  run_lg idle "$target" --scenario idle --members "$idle_n" --idle-hold 3 --max-time 1200 \
+    --setup-timeout 900 "${common[@]}"
   for n in $fan_sizes; do
     sess=()
     [ "$first" = 1 ] && [ "$target" = huard ] && sess=(--session-out "$tmp/huard.session")
@@ -124,8 +129,6 @@ scenarios() {
   done
   run_lg rooms "$target" --scenario rooms --members "$rooms_users" --rooms "$rooms_n" \
     --messages "$rooms_msgs" --rate 0 --inflight 16 --max-time 1200 --setup-timeout 900 "${common[@]}"
-  run_lg idle "$target" --scenario idle --members "$idle_n" --idle-hold 3 --max-time 1200 \
-    --setup-timeout 900 "${common[@]}"
 }
 
 # Issue 5's figure: acknowledged posts/s through the REST API with 100 connected WebSocket
@@ -165,8 +168,9 @@ for target in $targets; do
     ;;
   ejabberd|prosody)
     d="$tmp/$target"; mkdir -p "$d"
-    # One retry: a peer's start has failed now and then on this shared machine (ejabberdctl
-    # not answering in time); its logs go to the bench log either way.
+    # One retry: a peer's start has failed now and then on this shared machine (ejabberd once
+    # found its randomly picked port taken by the time it bound it: eaddrinuse); its logs go
+    # to the bench log either way.
     ok=0
     for attempt in 1 2; do
       if bench/peers/$target.sh start "$d" "$max_users" 2>>"$log"; then ok=1; break; fi
@@ -294,11 +298,17 @@ describe() {
   esac
 }
 
+# Table order: fan-outs as run, then rooms, idle, the issue 5 row, history (idle runs first).
+ordered=()
+for row in "${rows[@]}"; do case $row in fanout-*) ordered+=("$row") ;; esac; done
+for want in rooms idle wazo-api history; do
+  for row in "${rows[@]}"; do [ "$row" = "$want" ] && ordered+=("$row"); done
+done
 table="$tmp/table.md"
 {
   echo "| scenario | Huard$([ "$huard_mode" = mock ] && echo ' (MOCK, not Huard)') | ejabberd 23.01 | Prosody 0.12 | limit | ratios |"
   echo "|---|---|---|---|---|---|"
-  for row in "${rows[@]}"; do
+  for row in "${ordered[@]}"; do
     echo "| $(describe "$row") | $(cell "$row" huard) | $(cell "$row" ejabberd) | $(cell "$row" prosody) | $(cell "$row" limit) | $(ratios "$row") |"
   done
 } > "$table"

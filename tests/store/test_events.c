@@ -429,3 +429,86 @@ Test(store_events, sixteen_concurrent_writers_lose_and_duplicate_nothing)
     free(res);
     free(rr);
 }
+
+/* An event to n recipients whose uuids are made from (list, i). */
+static int64_t append_to_many(int list, size_t n)
+{
+    char(*rcpt)[UUID_STR_LEN] = xcalloc(n, UUID_STR_LEN);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(rcpt[i], UUID_STR_LEN, "%08x-0000-4000-8000-%012x", (unsigned)list, (unsigned)i);
+    }
+    struct store_event ev = {.name = "chatd_user_room_message_created",
+                             .recipients = rcpt,
+                             .n_recipients = n,
+                             .payload = "{}",
+                             .payload_len = 2};
+    strcpy(ev.tenant_uuid, env.tenant);
+    strcpy(ev.room_uuid, room);
+    struct store_tx *tx = NULL;
+    cr_assert_eq(store_tx_begin(env.store, &tx), 0);
+    cr_assert_eq(store_event_append(tx, &ev), 0);
+    cr_assert_eq(store_tx_commit(tx), 0);
+    free(rcpt);
+    return ev.seq;
+}
+
+static void expect_recipients(const struct store_event *e, int list, size_t n)
+{
+    cr_assert_eq(e->n_recipients, n, "seq %lld", (long long)e->seq);
+    for (size_t i = 0; i < n; i++) {
+        char want[UUID_STR_LEN];
+        snprintf(want, sizeof(want), "%08x-0000-4000-8000-%012x", (unsigned)list, (unsigned)i);
+        cr_assert_str_eq(e->recipients[i], want);
+    }
+}
+
+Test(store_events, long_recipient_lists_are_shared_and_read_back_exactly)
+{
+    /* Long lists are stored once per distinct list (schema 2); short ones in the row. */
+    int64_t a1 = append_to_many(1, 1000);
+    int64_t b1 = append_to_many(2, 1000); /* same length, other members */
+    int64_t a2 = append_to_many(1, 1000);
+    int64_t a3 = append_to_many(1, 999); /* one member fewer: another list */
+    int64_t s1 = append_to_many(3, 2);
+    int64_t z = append_to_many(4, 0);
+    struct store_tx *tx = NULL;
+    cr_assert_eq(store_tx_begin_read(env.store, &tx), 0);
+    struct store_event_list *l = NULL;
+    cr_assert_eq(store_event_read_after(tx, a1 - 1, 100, &l), 0);
+    cr_assert_eq(l->count, 6);
+    const int64_t seqs[] = {a1, b1, a2, a3, s1, z};
+    const int lists[] = {1, 2, 1, 1, 3, 4};
+    const size_t ns[] = {1000, 1000, 1000, 999, 2, 0};
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_eq(l->items[i].seq, seqs[i]);
+        expect_recipients(&l->items[i], lists[i], ns[i]);
+    }
+    store_event_list_free(l);
+    store_tx_rollback(tx);
+}
+
+Test(store_events, prune_keeps_the_lists_later_events_still_name)
+{
+    int64_t a1 = append_to_many(1, 100);
+    int64_t b1 = append_to_many(2, 100);
+    int64_t a2 = append_to_many(1, 100);
+    struct store_tx *tx = NULL;
+    cr_assert_eq(store_tx_begin(env.store, &tx), 0);
+    cr_assert_eq(store_event_prune(tx, a2), 0, "drops a1 and b1; list 1 is still named by a2");
+    cr_assert_eq(store_tx_commit(tx), 0);
+    int64_t a3 = append_to_many(1, 100);
+    int64_t b2 = append_to_many(2, 100); /* list 2 was pruned with b1: stored again */
+    cr_assert_eq(store_tx_begin_read(env.store, &tx), 0);
+    struct store_event_list *l = NULL;
+    cr_assert_eq(store_event_read_after(tx, b1, 100, &l), 0);
+    cr_assert_eq(l->count, 3);
+    cr_assert_eq(l->items[0].seq, a2);
+    expect_recipients(&l->items[0], 1, 100);
+    cr_assert_eq(l->items[1].seq, a3);
+    expect_recipients(&l->items[1], 1, 100);
+    cr_assert_eq(l->items[2].seq, b2);
+    expect_recipients(&l->items[2], 2, 100);
+    store_event_list_free(l);
+    store_tx_rollback(tx);
+    (void)a1;
+}

@@ -42,9 +42,11 @@
 #define FILE_COLS                                                                                  \
     "f.uuid, f.tenant_uuid, f.user_uuid, f.room_uuid, f.message_uuid, f.name, f.content_type, "    \
     "f.size, f.sha256, f.storage_key, f.width, f.height, f.created_at"
+/* A large recipient list lives once in event_recipients, shared by the events naming it. */
 #define EVENT_COLS                                                                                 \
-    "e.seq, e.name, e.tenant_uuid, e.room_uuid, e.tenant_wide, e.recipients, e.payload, "          \
-    "e.created_at"
+    "e.seq, e.name, e.tenant_uuid, e.room_uuid, e.tenant_wide, "                                   \
+    "COALESCE(r.recipients, e.recipients), e.payload, e.created_at "                               \
+    "FROM events e LEFT JOIN event_recipients r ON r.id = e.recipients_id"
 
 /*
  * History visibility (DESIGN.md section 5), checked in the query: `m` a message, `r` its room,
@@ -264,16 +266,22 @@ static const char *const sql_texts[SQL__COUNT][2] = {
      */
     [SQL_EVENT_INSERT] =
         {"INSERT INTO events (name, tenant_uuid, room_uuid, tenant_wide, recipients, payload, "
-         "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq",
+         "created_at, recipients_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
          "WITH l AS (SELECT pg_advisory_xact_lock(4851906582163014144)), "
          "ins AS (INSERT INTO events (name, tenant_uuid, room_uuid, tenant_wide, recipients, "
-         "payload, created_at) SELECT ?1, ?2, ?3, CAST(?4 AS INTEGER), ?5, ?6, "
-         "CAST(?7 AS BIGINT) FROM l RETURNING seq) "
+         "payload, created_at, recipients_id) SELECT ?1, ?2, ?3, CAST(?4 AS INTEGER), ?5, ?6, "
+         "CAST(?7 AS BIGINT), CAST(?8 AS BIGINT) FROM l RETURNING seq) "
          "SELECT seq, pg_notify('huard_events', CAST(seq AS TEXT)) FROM ins"},
-    [SQL_EVENT_READ_AFTER] = {"SELECT " EVENT_COLS " FROM events e WHERE e.seq > ?1 "
+    [SQL_EVENT_READ_AFTER] = {"SELECT " EVENT_COLS " WHERE e.seq > ?1 "
                               "ORDER BY e.seq LIMIT ?2"},
     [SQL_EVENT_LAST_SEQ] = {"SELECT COALESCE(max(seq), 0) FROM events"},
     [SQL_EVENT_PRUNE] = {"DELETE FROM events WHERE seq < ?1"},
+    /* ?1 the digest, ?2 the list itself (compared too: equal lists only, digest or not). */
+    [SQL_RCPT_FIND] = {"SELECT id FROM event_recipients WHERE digest = ?1 AND recipients = ?2"},
+    [SQL_RCPT_INSERT] = {"INSERT INTO event_recipients (digest, recipients) VALUES (?1, ?2) "
+                         "RETURNING id"},
+    [SQL_RCPT_PRUNE] = {"DELETE FROM event_recipients WHERE NOT EXISTS (SELECT 1 FROM events e "
+                        "WHERE e.recipients_id = event_recipients.id)"},
 };
 
 static const char *const sql_names[SQL__COUNT] = {

@@ -80,7 +80,10 @@
     X(EVENT_INSERT)                                                                                \
     X(EVENT_READ_AFTER)                                                                            \
     X(EVENT_LAST_SEQ)                                                                              \
-    X(EVENT_PRUNE)
+    X(EVENT_PRUNE)                                                                                 \
+    X(RCPT_FIND)                                                                                   \
+    X(RCPT_INSERT)                                                                                 \
+    X(RCPT_PRUNE)
 
 enum sql_id {
 #define SQL_ID_ENUM_(name) SQL_##name,

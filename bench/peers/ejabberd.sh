@@ -18,9 +18,14 @@ cmd=${1:-}; dir=${2:-}
 # Run ejabberdctl as the ejabberd user ourselves, through setpriv rather than su: su goes
 # through PAM (pam_limits), which puts the open-file limit back to 1024, and the VM then
 # refuses connections past ~1,000 sessions (bench-peers.md 2.3).
-ctl() { timeout "${CTL_TIMEOUT:-120}" setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd \
+ctl_raw() { setpriv --reuid=ejabberd --regid=ejabberd --init-groups env HOME=/var/lib/ejabberd \
   ejabberdctl --ctl-config "$dir/ejabberdctl.cfg" --config "$dir/ejabberd.yml" \
   --spool "$dir/db" --logs "$dir/logs" --node "$NODE" "$@"; }
+# Commands are bounded in time; the server itself (ctl_raw foreground) is not: under
+# `timeout` it was killed 120 s after its start, in the middle of the full-size runs.
+# (timeout needs a program: it runs the function in a child bash, dir and NODE exported.)
+ctl() { timeout "${CTL_TIMEOUT:-120}" bash -c "$(declare -f ctl_raw); ctl_raw \"\$@\"" ctl "$@"; }
+export dir NODE
 
 epmd_listener() { ss -Htlnp "sport = :4369" | grep -o '"epmd",pid=[0-9]*' | head -1 | grep -o '[0-9]*$' || true; }
 
@@ -114,7 +119,7 @@ YML
 
 chown -R ejabberd: "$dir"
 ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"   # inherited through setpriv
-(cd "$dir" && ctl foreground) >"$dir/stdout.log" 2>&1 </dev/null &
+(cd "$dir" && ctl_raw foreground) >"$dir/stdout.log" 2>&1 </dev/null &
 printf "NODE='%s'\nEPMD_BEFORE=%s\n" "$NODE" "$epmd_before" > "$dir/env"
 if ! ctl started; then
   echo "ejabberd did not start; see $dir/logs and $dir/stdout.log" >&2

@@ -83,6 +83,27 @@ struct bus_intern {
     uint64_t next_id;
 };
 
+/*
+ * A token's ACL patterns, shared by every subscriber whose token carries the same list (all
+ * the users of one policy): one allocation holding the pointers and the strings, refcounted,
+ * found by content in the bus. 10,000 idle sessions each kept their own copy of the nine
+ * stock patterns (ten allocations, about 0.5 kB per session, issue 6's idle figure).
+ */
+struct acl_list {
+    unsigned refs;
+    uint64_t hash;
+    struct acl_list *next; /* bucket chain */
+    size_t n;
+    size_t bytes; /* of the strings, NULs included */
+    char *pats[]; /* n pointers, then the strings */
+};
+#define ACL_LIST_BUCKETS 64
+
+struct sub_memos {
+    struct sub_memo acl[SUB_MEMO_SLOTS];  /* template id -> the token grants it for its user */
+    struct sub_memo name[SUB_NAME_SLOTS]; /* event name id -> subscribed */
+};
+
 struct bus_sub {
     struct bus *bus;
     int version;
@@ -95,12 +116,10 @@ struct bus_sub {
     char user[UUID_STR_LEN];
     char tenant[UUID_STR_LEN];
     char session[UUID_STR_LEN];
-    char **acl;
-    size_t n_acl;
+    struct acl_list *acl; /* shared, NULL: no pattern */
     char **names;
     size_t n_names;
-    struct sub_memo acl_memo[SUB_MEMO_SLOTS];  /* template id -> token grants it for user */
-    struct sub_memo name_memo[SUB_NAME_SLOTS]; /* event name id -> subscribed */
+    struct sub_memos *memo; /* allocated at the first event: idle sessions have none */
     struct bus_link link[IDX_COUNT];
 };
 
@@ -113,6 +132,7 @@ struct bus {
     int64_t floor;    /* every seq <= floor counts as published */
     uint64_t *seen;   /* ring bitmap of seqs floor+1 .. floor+BUS_SEQ_WINDOW */
     struct bus_intern intern;
+    struct acl_list *acl_lists[ACL_LIST_BUCKETS];
     struct bus_stats stats;
     struct reorder *order;        /* events waiting for a lower seq (NULL without a loop) */
     struct loop_timer *gap_timer; /* gives up on a gap after BUS_GAP_WAIT_MS */
@@ -138,6 +158,76 @@ static uint64_t mem_hash(const char *s, size_t len)
         h *= 1099511628211ull;
     }
     return h;
+}
+
+/* ---- shared ACL lists ---- */
+
+static uint64_t acl_list_hash(const char *const *pats, size_t n)
+{
+    uint64_t h = mem_hash((const char *)&n, sizeof(n));
+    for (size_t i = 0; i < n; i++) {
+        /* each pattern with its NUL, so that ["ab"] and ["a", "b"] differ */
+        uint64_t p = mem_hash(pats[i], strlen(pats[i]) + 1);
+        h = (h ^ p) * 1099511628211ull;
+    }
+    return h;
+}
+
+static bool acl_list_equal(const struct acl_list *l, const char *const *pats, size_t n)
+{
+    if (l->n != n) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(l->pats[i], pats[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* A reference to the shared list equal to pats[0..n), made if new. n > 0. */
+static struct acl_list *acl_list_get(struct bus *bus, const char *const *pats, size_t n)
+{
+    uint64_t h = acl_list_hash(pats, n);
+    struct acl_list **head = &bus->acl_lists[h % ACL_LIST_BUCKETS];
+    for (struct acl_list *l = *head; l != NULL; l = l->next) {
+        if (l->hash == h && acl_list_equal(l, pats, n)) {
+            l->refs++;
+            return l;
+        }
+    }
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        bytes += strlen(pats[i]) + 1;
+    }
+    struct acl_list *l = xmalloc(sizeof(*l) + n * sizeof(char *) + bytes);
+    l->refs = 1;
+    l->hash = h;
+    l->n = n;
+    char *o = (char *)&l->pats[n];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(pats[i]) + 1;
+        memcpy(o, pats[i], len);
+        l->pats[i] = o;
+        o += len;
+    }
+    l->next = *head;
+    *head = l;
+    return l;
+}
+
+static void acl_list_put(struct bus *bus, struct acl_list *l)
+{
+    if (l == NULL || --l->refs > 0) {
+        return;
+    }
+    struct acl_list **pp = &bus->acl_lists[l->hash % ACL_LIST_BUCKETS];
+    while (*pp != l) {
+        pp = &(*pp)->next;
+    }
+    *pp = l->next;
+    free(l);
 }
 
 /* ---- interned strings ---- */
@@ -369,6 +459,9 @@ void bus_free(struct bus *bus)
     }
     intern_clear(&bus->intern);
     free(bus->intern.buckets);
+    for (size_t i = 0; i < ACL_LIST_BUCKETS; i++) {
+        BUG_ON(bus->acl_lists[i] != NULL); /* every subscriber released its list */
+    }
     free(bus->seen);
     loop_timer_free(bus->gap_timer);
     reorder_free(bus->order, held_drop);
@@ -514,13 +607,11 @@ static void sub_unindex(struct bus_sub *sub)
 
 static void sub_acl_release(struct bus_sub *sub)
 {
-    for (size_t i = 0; i < sub->n_acl; i++) {
-        free(sub->acl[i]);
-    }
-    free(sub->acl);
+    acl_list_put(sub->bus, sub->acl);
     sub->acl = NULL;
-    sub->n_acl = 0;
-    memset(sub->acl_memo, 0, sizeof(sub->acl_memo));
+    if (sub->memo != NULL) {
+        memset(sub->memo->acl, 0, sizeof(sub->memo->acl));
+    }
 }
 
 void bus_sub_free(struct bus_sub *sub)
@@ -535,6 +626,7 @@ void bus_sub_free(struct bus_sub *sub)
         free(sub->names[i]);
     }
     free(sub->names);
+    free(sub->memo);
     sub->bus->stats.subs--;
     free(sub);
 }
@@ -552,11 +644,7 @@ void bus_sub_set_identity(struct bus_sub *sub, const struct bus_identity *id)
                    id->session_uuid ? id->session_uuid : "");
     sub->admin = id->admin;
     if (id->n_acl > 0) {
-        sub->acl = xcalloc(id->n_acl, sizeof(*sub->acl));
-        for (size_t i = 0; i < id->n_acl; i++) {
-            sub->acl[i] = xstrdup(id->acl[i]);
-        }
-        sub->n_acl = id->n_acl;
+        sub->acl = acl_list_get(bus, id->acl, id->n_acl);
     }
     sub->has_identity = true;
     if (sub->admin) {
@@ -586,7 +674,9 @@ int bus_sub_subscribe(struct bus_sub *sub, const char *event_name)
     }
     sub->names = xreallocarray(sub->names, sub->n_names + 1, sizeof(*sub->names));
     sub->names[sub->n_names++] = xstrdup(event_name);
-    memset(sub->name_memo, 0, sizeof(sub->name_memo));
+    if (sub->memo != NULL) {
+        memset(sub->memo->name, 0, sizeof(sub->memo->name));
+    }
     return 0;
 }
 
@@ -669,7 +759,10 @@ static bool sub_subscribed(struct bus_sub *sub, const struct frame_set *fs)
     if (sub->all) {
         return true;
     }
-    struct sub_memo *m = &sub->name_memo[fs->name_id % SUB_NAME_SLOTS];
+    if (sub->memo == NULL) {
+        sub->memo = xcalloc(1, sizeof(*sub->memo));
+    }
+    struct sub_memo *m = &sub->memo->name[fs->name_id % SUB_NAME_SLOTS];
     if (fs->name_id != 0 && m->id == fs->name_id) {
         return m->yes;
     }
@@ -692,7 +785,11 @@ static bool sub_acl_check(struct bus_sub *sub, struct frame_set *fs)
         }
         fs->acl_ready = true;
     }
-    return acl_check((const char *const *)sub->acl, sub->n_acl, fs->acl, sub->user, sub->session);
+    if (sub->acl == NULL) {
+        return acl_check(NULL, 0, fs->acl, sub->user, sub->session);
+    }
+    return acl_check((const char *const *)sub->acl->pats, sub->acl->n, fs->acl, sub->user,
+                     sub->session);
 }
 
 /*
@@ -714,7 +811,10 @@ static bool sub_accepts(struct bus_sub *sub, struct frame_set *fs, bool self)
     if (!self || fs->acl_id == 0) {
         return sub_acl_check(sub, fs);
     }
-    struct sub_memo *m = &sub->acl_memo[fs->acl_id % SUB_MEMO_SLOTS];
+    if (sub->memo == NULL) {
+        sub->memo = xcalloc(1, sizeof(*sub->memo));
+    }
+    struct sub_memo *m = &sub->memo->acl[fs->acl_id % SUB_MEMO_SLOTS];
     if (m->id != fs->acl_id) {
         *m = (struct sub_memo){fs->acl_id, sub_acl_check(sub, fs)};
     }

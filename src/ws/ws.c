@@ -479,7 +479,10 @@ static void session_flush(struct ws_session *s)
         s->pending_off += n > 0 ? (size_t)n : 0;
     }
     if (s->pending_off == s->pending_len) {
-        s->pending_off = s->pending_len = 0;
+        /* A slow moment passed: do not keep its buffer for the session's whole life. */
+        free(s->pending);
+        s->pending = NULL;
+        s->pending_off = s->pending_len = s->pending_cap = 0;
         BUG_ON(ws->out != NULL || ws->staging_len != 0);
         ws->out = s;
         s->blocked = false;
@@ -648,7 +651,7 @@ int ws_session_send_spliced(struct ws_session *s, struct ws_payload *base, const
     }
     if (s->q_len == s->q_cap) {
         /* Grow the ring, unwrapping it; a session rarely holds more than a few messages. */
-        unsigned cap = s->q_cap ? s->q_cap * 2 : 4;
+        unsigned cap = s->q_cap ? s->q_cap * 2 : 2;
         struct ws_qitem *q = xcalloc(cap, sizeof(*q));
         for (unsigned i = 0; i < s->q_len; i++) {
             q[i] = s->q[(s->q_first + i) % s->q_cap];

@@ -145,7 +145,7 @@ struct ws_payload *ws_payload_new(const void *bytes, size_t len);
 struct ws_payload *ws_payload_alloc(size_t len, char **data);
 /* Most insertion points of a payload, and longest string inserted at them. */
 #define WS_SPLICE_MAX 2
-#define WS_INSERT_MAX 40
+#define WS_INSERT_MAX 36
 /**
  * Like ws_payload_alloc() for a template with ncuts (<= WS_SPLICE_MAX) insertion points at the
  * given offsets (ascending, <= len) into its len bytes.

@@ -128,6 +128,8 @@ struct ws_server {
     struct loop_watch *wake_watch;
     bool wake_armed;
     bool flushing; /* draining the dirty list: sessions dirtied meanwhile are drained too */
+    uint64_t frames_out; /* queued messages framed, and the send() calls that carried them: */
+    uint64_t sends_out;  /* their ratio is how well bursts coalesce (logged at shutdown) */
     uint64_t next_id;
     char *staging;
     size_t staging_len;
@@ -211,6 +213,7 @@ static void staging_send(struct ws_session *s)
     if (len == 0) {
         return;
     }
+    ws->sends_out++;
     ssize_t n = send(s->fd, ws->staging, len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0) {
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
@@ -489,6 +492,7 @@ static void session_flush(struct ws_session *s)
         while (s->q_len > 0 && !s->blocked) {
             struct ws_qitem *it = &s->q[s->q_first];
             size_t len = frame_write(ws, it);
+            ws->frames_out++;
             s->q_first = (s->q_first + 1) % s->q_cap;
             s->q_len--;
             s->queued_bytes -= len;
@@ -887,6 +891,7 @@ void ws_server_free(struct ws_server *ws)
     if (!ws) {
         return;
     }
+    log_info("msg=ws_stats frames=%" PRIu64 " sends=%" PRIu64, ws->frames_out, ws->sends_out);
     while (ws->sessions) {
         session_kill(ws->sessions);
     }

@@ -4,6 +4,8 @@
  */
 #include "ws/echo.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -86,14 +88,44 @@ static void flood(struct ws_echo *echo, struct ws_session *from, unsigned long c
     (void)ws_session_send_copy(from, done, (size_t)len);
 }
 
+/*
+ * Reads a decimal number at *p (digits only: strtoul would take a sign and wrap a negative
+ * one) no greater than max, and moves *p past it. Returns false on anything else.
+ */
+static bool parse_ulong(const char **p, unsigned long max, unsigned long *out)
+{
+    if (!isdigit((unsigned char)**p)) {
+        return false;
+    }
+    char *end = NULL;
+    errno = 0;
+    unsigned long v = strtoul(*p, &end, 10);
+    if (errno != 0 || end == *p || v > max) {
+        return false;
+    }
+    *p = end;
+    *out = v;
+    return true;
+}
+
+/* The test hook's "flood COUNT SIZE": two bounded numbers, one space apart, nothing after. */
+static bool parse_flood(const char *args, unsigned long *count, unsigned long *size)
+{
+    const char *p = args;
+    if (!parse_ulong(&p, FLOOD_MAX_COUNT, count) || *p++ != ' ' ||
+        !parse_ulong(&p, FLOOD_MAX_SIZE, size)) {
+        return false;
+    }
+    return *p == '\0';
+}
+
 static void echo_text(struct ws_session *s, const char *data, size_t len, void *ctx)
 {
     struct ws_echo *echo = ctx;
     unsigned long count = 0;
     unsigned long size = 0;
     if (echo->test_hooks && strncmp(data, "flood ", 6) == 0 &&
-        sscanf(data + 6, "%lu %lu", &count, &size) == 2 && count <= FLOOD_MAX_COUNT &&
-        size <= FLOOD_MAX_SIZE) {
+        parse_flood(data + 6, &count, &size)) {
         flood(echo, s, count, size);
         return;
     }

@@ -812,16 +812,19 @@ static void upgrade_open(void *ctx, const struct http_request *req, struct http_
     log_debug("msg=ws_open conn=%" PRIu64 " req=%" PRIu64 " remote=%s", s->id, http_request_id(req),
               s->remote);
 
+    /* on_open may end the session: our reference keeps s readable until we have looked. */
     ws_session_ref(s);
     if (rc->proto->on_open) {
         rc->proto->on_open(s, req, rc->ctx);
     }
-    if (!s->dead && s->extra) {
-        /* Frames that came with the handshake are not in the socket: epoll will not report
-         * them, so read them now. */
+    /* Frames that came with the handshake are not in the socket: epoll will not report
+     * them, so read them now. A live session still holds the server's reference, so ours is
+     * dropped first and on_session_io takes its own: s is not touched after a kill there. */
+    bool read_extra = !s->dead && s->extra;
+    ws_session_unref(s);
+    if (read_extra) {
         on_session_io(ws->loop, fd, LOOP_READ, s);
     }
-    ws_session_unref(s);
 }
 
 /* ---- server ---- */
@@ -893,7 +896,14 @@ void ws_server_free(struct ws_server *ws)
     }
     log_info("msg=ws_stats frames=%" PRIu64 " sends=%" PRIu64, ws->frames_out, ws->sends_out);
     while (ws->sessions) {
-        session_kill(ws->sessions);
+        /* session_kill unlinks s from s->ws (this ws) unless wslay is on the stack, which
+         * it cannot be at shutdown: check that rather than spin. Our reference keeps s
+         * valid for the check. */
+        struct ws_session *s = ws->sessions;
+        ws_session_ref(s);
+        session_kill(s);
+        BUG_ON(ws->sessions == s);
+        ws_session_unref(s);
     }
     while (ws->dirty) {
         struct ws_session *s = ws->dirty;

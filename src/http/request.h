@@ -46,7 +46,8 @@ const char *http_request_body(const struct http_request *req, size_t *len);
 json_t *http_request_json(const struct http_request *req);
 /**
  * Client address: the peer's IP, or the last X-Forwarded-For entry when the peer is a loopback
- * address (nginx in front, DESIGN.md section 1).
+ * address (nginx in front, DESIGN.md section 1) and that entry is an IPv4 or IPv6 address
+ * (given in inet_ntop's canonical form).
  */
 const char *http_request_remote_addr(const struct http_request *req);
 

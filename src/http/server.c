@@ -140,8 +140,36 @@ static void addr_text(const struct sockaddr *sa, char *out, size_t len)
     }
 }
 
+/*
+ * Writes the last entry of an X-Forwarded-For list into out (len bytes) in inet_ntop's
+ * canonical form. Returns false, out untouched, when that entry is not an IPv4 or IPv6
+ * address: the value is a client-supplied string until proven otherwise, and it keys the
+ * login limiter and the logs.
+ */
+static bool xff_last_addr(const char *xff, char *out, size_t len)
+{
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ' || *last == '\t') {
+        last++;
+    }
+    size_t n = strcspn(last, " \t");
+    char entry[INET6_ADDRSTRLEN];
+    if (n == 0 || n >= sizeof(entry) || last[n + strspn(last + n, " \t")] != '\0') {
+        return false;
+    }
+    memcpy(entry, last, n);
+    entry[n] = '\0';
+    unsigned char bin[sizeof(struct in6_addr)];
+    int af = strchr(entry, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(af, entry, bin) != 1) {
+        return false;
+    }
+    return inet_ntop(af, bin, out, (socklen_t)len) != NULL;
+}
+
 /* The client address: the peer, or the last X-Forwarded-For entry when the peer is loopback
- * (nginx in front sets it, DESIGN.md section 1). */
+ * (nginx in front sets it, DESIGN.md section 1) and that entry is an address. */
 static void set_remote_addr(struct conn *c, struct http_request *req)
 {
     char text[INET6_ADDRSTRLEN] = "";
@@ -151,17 +179,8 @@ static void set_remote_addr(struct conn *c, struct http_request *req)
     if (sa) {
         addr_text(sa, text, sizeof(text));
         const char *xff = http_request_header(req, "X-Forwarded-For");
-        if (xff && addr_is_loopback(sa)) {
-            const char *last = strrchr(xff, ',');
-            last = last ? last + 1 : xff;
-            while (*last == ' ' || *last == '\t') {
-                last++;
-            }
-            size_t len = strcspn(last, " \t");
-            if (len > 0 && len < sizeof(text)) {
-                memcpy(text, last, len);
-                text[len] = '\0';
-            }
+        if (xff && addr_is_loopback(sa) && !xff_last_addr(xff, text, sizeof(text))) {
+            log_debug("msg=xff_ignored peer=%s", text);
         }
     }
     req->remote_addr = http__request_strndup(req, text, strlen(text));

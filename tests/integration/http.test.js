@@ -92,6 +92,26 @@ test('X-Forwarded-For is trusted from a loopback peer', async () => {
   assert.equal((await res.json()).remote, '198.51.100.7');
 });
 
+async function remoteFor(xff) {
+  const res = await fetch(`${server.url}/api/huard/1.0/test/echo/x`, {
+    headers: { 'x-forwarded-for': xff },
+  });
+  assert.equal(res.status, 200);
+  return (await res.json()).remote;
+}
+
+test('X-Forwarded-For from a loopback peer is used only when its last entry is an address', async () => {
+  // Not addresses: the peer address stands.
+  for (const xff of ['not-an-address', '198.51.100.7, evil', '999.1.2.3', '10.0.0.1 junk',
+    '1.2.3.4.5', '2001:db8::1::2', 'a'.repeat(60), '198.51.100.7,']) {
+    assert.equal(await remoteFor(xff), '127.0.0.1', `X-Forwarded-For: ${xff}`);
+  }
+  // IPv4 and IPv6 are taken, IPv6 in its canonical form.
+  assert.equal(await remoteFor('evil, 198.51.100.7 '), '198.51.100.7');
+  assert.equal(await remoteFor('2001:DB8:0:0::1'), '2001:db8::1');
+  assert.equal(await remoteFor('::ffff:192.0.2.1'), '::ffff:192.0.2.1');
+});
+
 test('malformed JSON body is 400 invalid-data', async () => {
   const res = await fetch(`${server.url}/api/huard/1.0/test/echo/x`, {
     method: 'POST',

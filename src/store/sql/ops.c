@@ -450,6 +450,33 @@ static int q_rows(struct store_tx *tx, enum sql_id id, const struct sql_arg *arg
     q_rows((tx), (id), ARGS(__VA_ARGS__), NARGS(__VA_ARGS__), sizeof(type), read##_v, release##_v, \
            (void **)(items), (count))
 
+/*
+ * Runs a query for at most one row: *out gets a new zeroed item of item_size bytes filled by
+ * read() from the first row; without a row the result is missing (the caller's "not found").
+ */
+static int q_one(struct store_tx *tx, enum sql_id id, const struct sql_arg *args, size_t n,
+                 size_t item_size, row_read_fn *read, int missing, void **out)
+{
+    struct sql_cur cur;
+    int rc = q_exec(tx, id, args, n, &cur);
+    if (rc == 0) {
+        rc = q_next(&cur);
+        if (rc == 1) {
+            *out = xcalloc(1, item_size);
+            read(&cur, *out);
+            rc = 0;
+        } else if (rc == 0) {
+            rc = missing;
+        }
+    }
+    q_done(&cur);
+    return rc;
+}
+
+#define QONE(tx, id, read, missing, out, ...)                                                      \
+    q_one((tx), (id), ARGS(__VA_ARGS__), NARGS(__VA_ARGS__), sizeof(**(out)), read##_v, (missing), \
+          (void **)(out))
+
 /* void * adapters of the typed row readers and releasers, for q_rows(). */
 #define ROW_ADAPTER(fn, type)                                                                      \
     static void fn##_v(struct sql_cur *c, void *p)                                                 \
@@ -461,6 +488,7 @@ static int q_rows(struct store_tx *tx, enum sql_id id, const struct sql_arg *arg
     {                                                                                              \
         fn((type *)p);                                                                             \
     }
+ROW_ADAPTER(row_tenant, struct store_tenant)
 ROW_ADAPTER(row_user, struct store_user)
 ROW_ADAPTER(row_presence, struct store_presence)
 ROW_ADAPTER(row_room, struct store_room)
@@ -497,33 +525,15 @@ int store__sql_tenant_create(struct store_tx *tx, struct store_tenant *t)
     return rc;
 }
 
-static int tenant_get_one(struct store_tx *tx, enum sql_id id, const struct sql_arg *args, size_t n,
-                          struct store_tenant **out)
-{
-    struct sql_cur cur;
-    int rc = q_exec(tx, id, args, n, &cur);
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            *out = xcalloc(1, sizeof(**out));
-            row_tenant(&cur, *out);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = HE_NOT_FOUND;
-        }
-    }
-    q_done(&cur);
-    return rc;
-}
-
 int store__sql_tenant_get(struct store_tx *tx, const char *uuid, struct store_tenant **out)
 {
-    return tenant_get_one(tx, SQL_TENANT_GET, ARGS(SQL_TEXT(uuid)), 1, out);
+    return QONE(tx, SQL_TENANT_GET, row_tenant, HE_NOT_FOUND, out, SQL_TEXT(uuid));
 }
 
 int store__sql_tenant_get_default(struct store_tx *tx, struct store_tenant **out)
 {
-    return tenant_get_one(tx, SQL_TENANT_GET_DEFAULT, NULL, 0, out);
+    return q_one(tx, SQL_TENANT_GET_DEFAULT, NULL, 0, sizeof(**out), row_tenant_v, HE_NOT_FOUND,
+                 (void **)out);
 }
 
 int store__sql_tenant_ensure_default(struct store_tx *tx, struct store_tenant **out)
@@ -590,35 +600,16 @@ int store__sql_user_add(struct store_tx *tx, struct store_user *u)
     return rc;
 }
 
-static int user_get_one(struct store_tx *tx, enum sql_id id, const struct sql_arg *args, size_t n,
-                        struct store_user **out)
-{
-    struct sql_cur cur;
-    int rc = q_exec(tx, id, args, n, &cur);
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            *out = xcalloc(1, sizeof(**out));
-            row_user(&cur, *out);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = HE_UNKNOWN_USER;
-        }
-    }
-    q_done(&cur);
-    return rc;
-}
-
 int store__sql_user_get(struct store_tx *tx, const char *uuid, struct store_user **out)
 {
-    return user_get_one(tx, SQL_USER_GET, ARGS(SQL_TEXT(uuid)), 1, out);
+    return QONE(tx, SQL_USER_GET, row_user, HE_UNKNOWN_USER, out, SQL_TEXT(uuid));
 }
 
 int store__sql_user_get_by_name(struct store_tx *tx, const char *tenant_uuid, const char *username,
                                 struct store_user **out)
 {
-    return user_get_one(tx, SQL_USER_GET_BY_NAME, ARGS(SQL_TEXT(tenant_uuid), SQL_TEXT(username)),
-                        2, out);
+    return QONE(tx, SQL_USER_GET_BY_NAME, row_user, HE_UNKNOWN_USER, out, SQL_TEXT(tenant_uuid),
+                SQL_TEXT(username));
 }
 
 int store__sql_user_list(struct store_tx *tx, const char *tenant_uuid, struct store_user_list **out)
@@ -805,20 +796,8 @@ int store__sql_token_user_sessions(struct store_tx *tx, const char *user_uuid, i
 int store__sql_presence_get(struct store_tx *tx, const char *user_uuid, int64_t now,
                             struct store_presence **out)
 {
-    struct sql_cur cur;
-    int rc = EXEC(tx, SQL_PRESENCE_GET, &cur, SQL_TEXT(user_uuid), SQL_INT(now));
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            *out = xcalloc(1, sizeof(**out));
-            row_presence(&cur, *out);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = HE_UNKNOWN_USER;
-        }
-    }
-    q_done(&cur);
-    return rc;
+    return QONE(tx, SQL_PRESENCE_GET, row_presence, HE_UNKNOWN_USER, out, SQL_TEXT(user_uuid),
+                SQL_INT(now));
 }
 
 int store__sql_presence_put(struct store_tx *tx, struct store_presence *p)
@@ -1106,20 +1085,8 @@ int store__sql_member_leave(struct store_tx *tx, const char *room_uuid, const ch
 int store__sql_member_get(struct store_tx *tx, const char *room_uuid, const char *user_uuid,
                           struct store_member **out)
 {
-    struct sql_cur cur;
-    int rc = EXEC(tx, SQL_MEMBER_GET, &cur, SQL_TEXT(room_uuid), SQL_TEXT(user_uuid));
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            *out = xcalloc(1, sizeof(**out));
-            row_member(&cur, *out);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = HE_NOT_FOUND;
-        }
-    }
-    q_done(&cur);
-    return rc;
+    return QONE(tx, SQL_MEMBER_GET, row_member, HE_NOT_FOUND, out, SQL_TEXT(room_uuid),
+                SQL_TEXT(user_uuid));
 }
 
 int store__sql_member_list(struct store_tx *tx, const char *room_uuid,
@@ -1344,6 +1311,33 @@ int store__sql_message_delete(struct store_tx *tx, const char *uuid, int64_t del
     return RUN(tx, SQL_MESSAGE_VERSIONS_DROP, NULL, SQL_TEXT(uuid));
 }
 
+/*
+ * A page of messages with its totals: count_id (given the first count_n of args) answers
+ * total and filtered, then rows_id (given all n args) the messages, reactions loaded.
+ */
+static int message_list_query(struct store_tx *tx, enum sql_id count_id, size_t count_n,
+                              enum sql_id rows_id, const struct sql_arg *args, size_t n,
+                              struct store_message_list **out)
+{
+    struct store_message_list *l = xcalloc(1, sizeof(*l));
+    struct sql_cur cur;
+    int rc = q_exec(tx, count_id, args, count_n, &cur);
+    if (rc == 0) {
+        rc = q_next(&cur);
+        if (rc == 1) {
+            l->total = col_int(&cur, 0);
+            l->filtered = col_int(&cur, 1);
+            rc = 0;
+        }
+    }
+    q_done(&cur);
+    if (rc == 0) {
+        rc = q_rows(tx, rows_id, args, n, sizeof(struct store_message), row_message_v,
+                    store__message_release_v, (void **)&l->items, &l->count);
+    }
+    return message_list_finish(tx, l, rc, out);
+}
+
 int store__sql_message_page(struct store_tx *tx, const char *room_uuid,
                             const struct store_page_query *q, struct store_message_list **out)
 {
@@ -1370,25 +1364,13 @@ int store__sql_message_page(struct store_tx *tx, const char *room_uuid,
         SQL_INT(q->limit < 0 ? NO_LIMIT : q->limit),
         SQL_INT(q->offset),
     };
-    struct store_message_list *l = xcalloc(1, sizeof(*l));
-    struct sql_cur cur;
-    rc = q_exec(tx, SQL_MESSAGE_PAGE_COUNT, args, 6, &cur);
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            l->total = col_int(&cur, 0);
-            l->filtered = col_int(&cur, 1);
-            rc = 0;
-        }
-    }
-    q_done(&cur);
-    if (rc == 0) {
-        rc = q_rows(tx, q->direction == STORE_ASC ? SQL_MESSAGE_PAGE_ASC : SQL_MESSAGE_PAGE_DESC,
-                    args, HU_ARRAY_LEN(args), sizeof(struct store_message), row_message_v,
-                    store__message_release_v, (void **)&l->items, &l->count);
-    }
+    /* The count takes the filters, not limit and offset. */
+    rc =
+        message_list_query(tx, SQL_MESSAGE_PAGE_COUNT, 6,
+                           q->direction == STORE_ASC ? SQL_MESSAGE_PAGE_ASC : SQL_MESSAGE_PAGE_DESC,
+                           args, HU_ARRAY_LEN(args), out);
     free(pattern);
-    return message_list_finish(tx, l, rc, out);
+    return rc;
 }
 
 int store__sql_message_search(struct store_tx *tx, const struct store_search_query *q,
@@ -1405,26 +1387,13 @@ int store__sql_message_search(struct store_tx *tx, const struct store_search_que
         SQL_INT(q->limit < 0 ? NO_LIMIT : q->limit),
         SQL_INT(q->offset),
     };
-    struct store_message_list *l = xcalloc(1, sizeof(*l));
-    struct sql_cur cur;
-    int rc = q_exec(tx, SQL_MESSAGE_SEARCH_COUNT, args, 3, &cur);
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            l->total = col_int(&cur, 0);
-            l->filtered = col_int(&cur, 1);
-            rc = 0;
-        }
-    }
-    q_done(&cur);
-    if (rc == 0) {
-        rc =
-            q_rows(tx, q->direction == STORE_ASC ? SQL_MESSAGE_SEARCH_ASC : SQL_MESSAGE_SEARCH_DESC,
-                   args, HU_ARRAY_LEN(args), sizeof(struct store_message), row_message_v,
-                   store__message_release_v, (void **)&l->items, &l->count);
-    }
+    /* The count takes the filters, not limit and offset. */
+    int rc = message_list_query(tx, SQL_MESSAGE_SEARCH_COUNT, 3,
+                                q->direction == STORE_ASC ? SQL_MESSAGE_SEARCH_ASC
+                                                          : SQL_MESSAGE_SEARCH_DESC,
+                                args, HU_ARRAY_LEN(args), out);
     free(pattern);
-    return message_list_finish(tx, l, rc, out);
+    return rc;
 }
 
 static void row_version(struct sql_cur *c, struct store_message_version *v)
@@ -1506,20 +1475,7 @@ int store__sql_file_add(struct store_tx *tx, struct store_file *f)
 
 int store__sql_file_get(struct store_tx *tx, const char *uuid, struct store_file **out)
 {
-    struct sql_cur cur;
-    int rc = EXEC(tx, SQL_FILE_GET, &cur, SQL_TEXT(uuid));
-    if (rc == 0) {
-        rc = q_next(&cur);
-        if (rc == 1) {
-            *out = xcalloc(1, sizeof(**out));
-            row_file(&cur, *out);
-            rc = 0;
-        } else if (rc == 0) {
-            rc = HE_NOT_FOUND;
-        }
-    }
-    q_done(&cur);
-    return rc;
+    return QONE(tx, SQL_FILE_GET, row_file, HE_NOT_FOUND, out, SQL_TEXT(uuid));
 }
 
 int store__sql_file_attach(struct store_tx *tx, const char *file_uuid, const char *message_uuid)

@@ -123,6 +123,21 @@ static void publish(struct bus *bus, struct store_event *ev)
     bus_publish(bus, ev, env);
 }
 
+/* Ends a test: frees its subscriptions first (nothing is delivered after that), then the
+ * frames its sinks hold, then the bus. Both lists end with NULL (SUBS, SINKS). */
+static void teardown(struct bus *bus, struct bus_sub *const *subs, struct sink *const *sinks)
+{
+    for (size_t i = 0; subs[i] != NULL; i++) {
+        bus_sub_free(subs[i]);
+    }
+    for (size_t i = 0; sinks[i] != NULL; i++) {
+        sink_release(sinks[i]);
+    }
+    bus_free(bus);
+}
+#define SUBS(...) ((struct bus_sub *const[]){__VA_ARGS__, NULL})
+#define SINKS(...) ((struct sink *const[]){__VA_ARGS__, NULL})
+
 Test(bus, user_event_reaches_only_its_recipients_after_start)
 {
     struct bus *bus = bus_new(NULL);
@@ -172,15 +187,7 @@ Test(bus, user_event_reaches_only_its_recipients_after_start)
     cr_expect_eq(st.frames, 2u, "one template per event");
     cr_expect_eq(st.deliveries, 5u);
 
-    bus_sub_free(sa);
-    bus_sub_free(sb);
-    bus_sub_free(sc);
-    bus_sub_free(sl);
-    sink_release(&a);
-    sink_release(&b);
-    sink_release(&c);
-    sink_release(&late);
-    bus_free(bus);
+    teardown(bus, SUBS(sa, sb, sc, sl), SINKS(&a, &b, &c, &late));
 }
 
 Test(bus, subscriptions_and_acl_filter)
@@ -202,15 +209,7 @@ Test(bus, subscriptions_and_acl_filter)
     cr_expect_eq(other.count, 0u, "not subscribed to that name");
     cr_expect_eq(noacl.count, 0u, "ACL does not grant messages.created");
     cr_expect_eq(foreign.count, 0u, "other tenant");
-    bus_sub_free(s1);
-    bus_sub_free(s2);
-    bus_sub_free(s3);
-    bus_sub_free(s4);
-    sink_release(&named);
-    sink_release(&other);
-    sink_release(&noacl);
-    sink_release(&foreign);
-    bus_free(bus);
+    teardown(bus, SUBS(s1, s2, s3, s4), SINKS(&named, &other, &noacl, &foreign));
 }
 
 Test(bus, tenant_event_reaches_the_tenant_once)
@@ -236,15 +235,7 @@ Test(bus, tenant_event_reaches_the_tenant_once)
     cr_expect_str_eq(json_string_value(json_object_get(d, "required_acl")),
                      "events.chatd.users." UB ".presences.updated");
     json_decref(j);
-    bus_sub_free(sa);
-    bus_sub_free(sb);
-    bus_sub_free(sx);
-    bus_sub_free(sn);
-    sink_release(&a);
-    sink_release(&b);
-    sink_release(&x);
-    sink_release(&narrow);
-    bus_free(bus);
+    teardown(bus, SUBS(sa, sb, sx, sn), SINKS(&a, &b, &x, &narrow));
 }
 
 Test(bus, admin_gets_one_copy_per_recipient)
@@ -266,11 +257,7 @@ Test(bus, admin_gets_one_copy_per_recipient)
     }
     cr_expect_eq(a.tmpl[0], adm.tmpl[0], "the recipient's frame is shared with admins");
     cr_expect_str_eq(adm.insert[0], UA);
-    bus_sub_free(sadm);
-    bus_sub_free(sa);
-    sink_release(&adm);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(sadm, sa), SINKS(&adm, &a));
 }
 
 Test(bus, v1_sessions_get_the_bus_message_only)
@@ -291,11 +278,7 @@ Test(bus, v1_sessions_get_the_bus_message_only)
     cr_expect(json_equal(j1, json_object_get(j2, "data")));
     json_decref(j1);
     json_decref(j2);
-    bus_sub_free(s1);
-    bus_sub_free(s2);
-    sink_release(&v1);
-    sink_release(&v2);
-    bus_free(bus);
+    teardown(bus, SUBS(s1, s2), SINKS(&v1, &v2));
 }
 
 Test(bus, renewal_moves_a_session_to_the_new_user)
@@ -312,9 +295,7 @@ Test(bus, renewal_moves_a_session_to_the_new_user)
     cr_expect_eq(a.count, 0u);
     publish(bus, message_event(2, to_b, 1));
     cr_expect_eq(a.count, 1u);
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, duplicates_are_dropped_once_dedupe_is_on)
@@ -346,9 +327,7 @@ Test(bus, duplicates_are_dropped_once_dedupe_is_on)
     struct bus_stats st;
     bus_get_stats(bus, &st);
     cr_expect_eq(st.duplicates, 2u);
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, subscription_limits)
@@ -368,8 +347,7 @@ Test(bus, subscription_limits)
     cr_expect_eq(bus_sub_subscribe(s, "event_0"), 0, "already there");
     cr_expect_eq(bus_sub_subscribe(s, "one_more"), HE_BUSY);
     cr_expect_eq(bus_sub_subscribe(s, "*"), 0);
-    bus_sub_free(s);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, remembered_acl_decisions_follow_the_token)
@@ -387,9 +365,7 @@ Test(bus, remembered_acl_decisions_follow_the_token)
     bus_sub_set_identity(s, &id);
     publish(bus, message_event(3, to_a, 1));
     cr_expect_eq(a.count, 2u);
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, a_malformed_recipient_gets_nothing)
@@ -403,11 +379,7 @@ Test(bus, a_malformed_recipient_gets_nothing)
     publish(bus, message_event(1, bad, 2));
     cr_expect_eq(a.count, 1u, "the good recipient still gets its frame");
     cr_expect_eq(adm.count, 1u, "no copy for the malformed one");
-    bus_sub_free(s);
-    bus_sub_free(sadm);
-    sink_release(&a);
-    sink_release(&adm);
-    bus_free(bus);
+    teardown(bus, SUBS(s, sadm), SINKS(&a, &adm));
 }
 
 static struct store_event *room_message_event(int64_t seq, const char *room, const char *user)
@@ -438,9 +410,7 @@ Test(bus, remembered_acl_decisions_are_per_room_template)
         }
     }
     cr_expect_eq(a.count, 3u, "only room R's three messages");
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, decisions_stay_right_past_the_intern_table_size)
@@ -458,9 +428,7 @@ Test(bus, decisions_stay_right_past_the_intern_table_size)
     }
     publish(bus, room_message_event(6000, R, UA));
     cr_expect_eq(a.count, 2u);
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }
 
 Test(bus, a_later_subscription_is_not_hidden_by_a_remembered_refusal)
@@ -475,7 +443,5 @@ Test(bus, a_later_subscription_is_not_hidden_by_a_remembered_refusal)
     cr_assert_eq(bus_sub_subscribe(s, "chatd_user_room_message_created"), 0);
     publish(bus, message_event(2, to_a, 1));
     cr_expect_eq(a.count, 1u);
-    bus_sub_free(s);
-    sink_release(&a);
-    bus_free(bus);
+    teardown(bus, SUBS(s), SINKS(&a));
 }

@@ -138,8 +138,13 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
         c->in_off += n;
         return (ssize_t)n;
     }
+    if (c->drained) {
+        wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+        return -1;
+    }
     ssize_t r = recv(c->fd, buf, len, 0);
     if (r > 0) {
+        c->drained = (size_t)r < len;
         return r;
     }
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
@@ -216,6 +221,7 @@ static const struct wslay_event_callbacks ws_callbacks = {
 static int ws_recv(struct lg_conn *c)
 {
     c->in_wslay = 1;
+    c->drained = 0;
     int r = wslay_event_recv(c->ws);
     c->in_wslay = 0;
     if (c->kill_why || r != 0) {
@@ -385,6 +391,9 @@ static void limit_io(struct lg_conn *c, uint32_t events)
                 lg_limit_on_data(c, buf, (size_t)r);
                 if (c->state == LG_C_DEAD) {
                     return;
+                }
+                if ((size_t)r < sizeof(buf)) {
+                    break; /* short read: empty now (level-triggered epoll, see drained) */
                 }
                 continue;
             }

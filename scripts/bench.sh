@@ -71,6 +71,7 @@ PROV=build/release/bench_provision
 
 declare -A res   # "row|target" -> RESULT line or a note
 profile_out=""   # set by huard_profile
+coalesce=""      # Huard's frames per send() over its whole run
 rows=()
 add_row() { case " ${rows[*]} " in *" $1 "*) ;; *) rows+=("$1") ;; esac; }
 
@@ -266,6 +267,9 @@ for target in $targets; do
     history_wrk "$hport" huard
     if [ "${BENCH_PERF:-0}" = 1 ] && [ "$huard_mode" = real ]; then huard_profile "$hport" "$hpid"; fi
     kill "$hpid"; wait "$hpid" 2>/dev/null
+    # How well bursts coalesced: the server logs its framed messages and send() calls at exit.
+    coalesce=$(grep -o 'msg=ws_stats frames=[0-9]* sends=[0-9]*' "$tmp/huard.log" 2>/dev/null | tail -1 |
+      awk -F'[= ]' '{ if ($6 > 0) printf "%d frames in %d send() calls, %.2f frames per call", $4, $6, $4 / $6 }')
     ;;
   *) echo "bench: unknown target $target" >&2 ;;
   esac
@@ -343,6 +347,7 @@ table="$tmp/table.md"
   done
 } > "$table"
 echo
+[ -n "$coalesce" ] && printf '\nHuard, all scenarios of this run (WebSocket frames per socket write): %s.\n' "$coalesce" >> "$table"
 echo "Benchmarks ($mode size; server CPU per delivery from /proc/PID/stat; client and servers share $(nproc) cores)"
 cat "$table"
 

@@ -16,6 +16,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -64,9 +65,19 @@ struct conn {
     struct http_response *resp;
 };
 
+/*
+ * An upgraded socket is detached from MHD: the upgrade callback dups it and hands MHD's
+ * connection back at once (UPGRADE_ACTION_CLOSE; with MHD_USE_TURBO, MHD closes its own
+ * descriptor without shutdown(), so the socket lives on in our dup). MHD 0.9.75 otherwise
+ * keeps every upgraded connection in its suspended list with its memory pool: 8.6 kB per
+ * idle WebSocket, and a walk over all of them in every MHD_run that follows a resume (each
+ * REST answer from a worker), 7 % of the server's CPU with 2,000 sockets in issue 6's
+ * many-rooms profile. Only when dup fails does a socket stay with MHD (urh set).
+ */
 struct http_upgraded {
     struct http_server *srv;
-    struct MHD_UpgradeResponseHandle *urh;
+    struct MHD_UpgradeResponseHandle *urh; /* NULL once detached */
+    int fd;                                /* our dup when detached, else -1 */
 };
 
 struct http_server {
@@ -79,6 +90,7 @@ struct http_server {
     uint16_t port;
     bool need_run;
     size_t inflight;
+    size_t upgraded; /* sockets handed to upgrade routes and not closed yet */
     uint64_t next_id;
     bool draining;
     void (*drain_done)(void *arg);
@@ -233,6 +245,17 @@ static void upgrade_cb(void *cls, struct MHD_Connection *mc, void *con_cls, cons
     struct http_upgraded *up = xcalloc(1, sizeof(*up));
     up->srv = srv;
     up->urh = urh;
+    up->fd = fcntl(sock, F_DUPFD_CLOEXEC, 0);
+    if (up->fd >= 0) {
+        /* extra_in points into MHD's read buffer, which stays until the next MHD_run. */
+        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+        srv->need_run = true;
+        up->urh = NULL;
+        sock = up->fd;
+    } else {
+        log_warn("msg=upgrade_dup_failed errno=%d", errno);
+    }
+    srv->upgraded++;
     c->state = CONN_UPGRADED;
     c->route->upgrade->open(c->route->ctx, c->req, up, sock, extra_in, extra_in_size);
     /* The request was only needed for the open callback; a long-lived WebSocket keeps no
@@ -244,6 +267,12 @@ static void upgrade_cb(void *cls, struct MHD_Connection *mc, void *con_cls, cons
 void http_upgraded_close(struct http_upgraded *up)
 {
     if (!up) {
+        return;
+    }
+    up->srv->upgraded--;
+    if (up->urh == NULL) {
+        close(up->fd);
+        free(up);
         return;
     }
     MHD_upgrade_action(up->urh, MHD_UPGRADE_ACTION_CLOSE);
@@ -484,6 +513,11 @@ static enum MHD_Result dispatch(struct conn *c, const char *url, const char *met
     }
     c->resp = http__response_new();
     if (c->route->upgrade) {
+        /* Detached sockets are not counted by MHD's connection limit: the same cap here. */
+        if (srv->upgraded >= srv->cfg.connection_limit) {
+            http__response_finish(c->resp, HE_BUSY);
+            return queue_response(c, c->resp);
+        }
         int rc = c->route->upgrade->check(c->route->ctx, c->req, c->resp);
         http__response_finish(c->resp, rc);
         return queue_response(c, c->resp);
@@ -612,7 +646,8 @@ struct http_server *http_server_new(struct loop *loop, struct pool *pool,
         log_err("msg=bad_listen_address host=%s", cfg->listen_host);
         goto fail;
     }
-    raise_nofile(cfg->connection_limit);
+    /* HTTP connections (MHD's limit) plus as many detached upgraded sockets. */
+    raise_nofile(2 * cfg->connection_limit);
 
     /* The logger must be the first option, else MHD logs to stderr on its own first. */
     srv->daemon = MHD_start_daemon(

@@ -98,15 +98,15 @@ struct ws_session {
     size_t extra_len;
     size_t extra_off;
 
-    char *msg;          /* the data message being received, msg_len bytes (+1 for a NUL) */
+    char *msg; /* the data message being received, msg_len bytes (+1 for a NUL) */
     size_t msg_len;
     uint64_t frame_left; /* payload bytes of the current incoming frame not seen yet */
     uint8_t *ctl;        /* the control payload being received (WS_CONTROL_MAX bytes) */
     uint8_t ctl_len;
-    uint8_t msg_op;  /* opcode of the open data message, 0 if none */
-    bool in_frame;   /* inside an incoming frame's payload */
-    bool eof;        /* the peer closed or reset the connection */
-    bool read_done;  /* stop reading: Close received, or a protocol error answered */
+    uint8_t msg_op; /* opcode of the open data message, 0 if none */
+    bool in_frame;  /* inside an incoming frame's payload */
+    bool eof;       /* the peer closed or reset the connection */
+    bool read_done; /* stop reading: Close received, or a protocol error answered */
 
     struct ws_qitem *q; /* ring of frames to produce and send, q_cap slots */
     unsigned q_cap;
@@ -151,7 +151,7 @@ struct ws_server {
     int wake_fd;
     struct loop_watch *wake_watch;
     bool wake_armed;
-    bool flushing; /* draining the dirty list: sessions dirtied meanwhile are drained too */
+    bool flushing;       /* draining the dirty list: sessions dirtied meanwhile are drained too */
     uint64_t frames_out; /* queued messages framed, and the send() calls that carried them: */
     uint64_t sends_out;  /* their ratio is how well bursts coalesce (logged at shutdown) */
     uint64_t next_id;
@@ -309,8 +309,8 @@ void ws_session_unref(struct ws_session *s)
  * keeps sending), write while bytes are pending. */
 static void update_interest(struct ws_session *s)
 {
-    uint32_t events = (!s->read_done ? LOOP_READ : 0) |
-                      (s->pending_off < s->pending_len ? LOOP_WRITE : 0);
+    uint32_t events =
+        (!s->read_done ? LOOP_READ : 0) | (s->pending_off < s->pending_len ? LOOP_WRITE : 0);
     if (events != s->events && loop_watch_modify(s->watch, events) == 0) {
         s->events = events;
     }

@@ -641,9 +641,6 @@ static bool recv_frame_start(struct ws_session *s, const struct wslay_frame_iocb
     case WSLAY_CONNECTION_CLOSE:
     case WSLAY_PING:
     case WSLAY_PONG:
-        if (f->payload_length > 0) {
-            s->ctl = xmalloc(WS_CONTROL_MAX);
-        }
         s->ctl_len = 0;
         s->frame_left = f->payload_length;
         s->in_frame = true;
@@ -671,6 +668,9 @@ static bool recv_piece(struct ws_session *s, const struct wslay_frame_iocb *f)
     bool control = (f->opcode & 0x8) != 0;
     if (f->data_length > 0) {
         if (control) {
+            if (s->ctl == NULL) {
+                s->ctl = xmalloc(WS_CONTROL_MAX);
+            }
             memcpy(s->ctl + s->ctl_len, f->data, f->data_length);
             s->ctl_len = (uint8_t)(s->ctl_len + f->data_length);
         } else {
@@ -903,10 +903,8 @@ static void session_queue_close(struct ws_session *s, uint16_t code, const char 
     if (code != 0) {
         buf[0] = (uint8_t)(code >> 8);
         buf[1] = (uint8_t)(code & 0xff);
-        size_t rlen = reason ? strlen(reason) : 0;
-        if (rlen > WS_CONTROL_MAX - 2) {
-            rlen = WS_CONTROL_MAX - 2;
-        }
+        /* The reason is cut to what a control frame holds (2 bytes go to the code). */
+        size_t rlen = reason ? strnlen(reason, WS_CONTROL_MAX - 2) : 0;
         if (rlen > 0) {
             memcpy(buf + 2, reason, rlen);
         }

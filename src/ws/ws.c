@@ -152,7 +152,7 @@ struct ws_server {
     struct loop_watch *wake_watch;
     bool wake_armed;
     bool flushing;       /* draining the dirty list: sessions dirtied meanwhile are drained too */
-    uint64_t frames_out; /* queued messages framed, and the send() calls that carried them: */
+    uint64_t frames_out; /* queued frames produced, and the send() calls that carried them: */
     uint64_t sends_out;  /* their ratio is how well bursts coalesce (logged at shutdown) */
     uint64_t next_id;
     char *staging;
@@ -322,7 +322,7 @@ static void session_kill(struct ws_session *s)
         return;
     }
     if (s->busy) {
-        s->kill = true; /* wslay is on the stack: finish when it returns */
+        s->kill = true; /* the read loop is on the stack: finish after it */
         return;
     }
     struct ws_server *ws = s->ws;
@@ -1109,7 +1109,7 @@ void ws_server_free(struct ws_server *ws)
     }
     log_info("msg=ws_stats frames=%" PRIu64 " sends=%" PRIu64, ws->frames_out, ws->sends_out);
     while (ws->sessions) {
-        /* session_kill unlinks s from s->ws (this ws) unless wslay is on the stack, which
+        /* session_kill unlinks s from s->ws (this ws) unless the read loop is on the stack, which
          * it cannot be at shutdown: check that rather than spin. Our reference keeps s
          * valid for the check. */
         struct ws_session *s = ws->sessions;

@@ -8,7 +8,10 @@
  * (struct ws_protocol); websocketd v2 (issue 5) is one.
  *
  * Close codes used by the transport itself:
- * - 1009 message too big: an incoming message over recv_msg_max (wslay closes).
+ * - 1002 protocol error: an unmasked frame, RSV bits, an unknown opcode, a continuation out of
+ *   place, a broken frame header, a Close with a bad status code.
+ * - 1007 invalid data: a text message (or a Close reason) that is not UTF-8.
+ * - 1009 message too big: an incoming message over recv_msg_max.
  * - 1013 "send queue full": the session's send queue passed send_queue_max bytes (slow
  *   consumer). 1013 (Try Again Later) tells the client the server shed it for its own
  *   resource limit: it may reconnect and resume from the last event seq it saw.
@@ -47,6 +50,7 @@ struct ws_payload;
 #define WS_CLOSE_GOING_AWAY 1001
 #define WS_CLOSE_PROTOCOL 1002
 #define WS_CLOSE_UNSUPPORTED 1003
+#define WS_CLOSE_INVALID_DATA 1007
 #define WS_CLOSE_POLICY 1008
 #define WS_CLOSE_TOO_BIG 1009
 #define WS_CLOSE_SERVER_ERROR 1011

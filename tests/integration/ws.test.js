@@ -186,3 +186,92 @@ test('a worker handler hands an event to the loop after its answer (http_resp_af
   b.close(1000);
   await withTimeout(Promise.all([a.closed, b.closed]), 5000, 'closes');
 });
+
+// A client frame (masked unless told otherwise), for the raw-socket tests below.
+function clientFrame(opcode, payload, { fin = true, mask = true, rsv = 0 } = {}) {
+  const body = Buffer.from(payload);
+  assert.ok(body.length < 126);
+  const key = crypto.randomBytes(4);
+  const head = Buffer.from([(fin ? 0x80 : 0) | (rsv << 4) | opcode, (mask ? 0x80 : 0) | body.length]);
+  const out = Buffer.from(body);
+  if (mask) for (let i = 0; i < out.length; i++) out[i] ^= key[i % 4];
+  return Buffer.concat(mask ? [head, key, out] : [head, out]);
+}
+
+// Opens a raw session, sends frames after the handshake; returns the server's frames
+// ({opcode, payload}) and whether the server closed the connection.
+async function rawSession(frames, until) {
+  const key = crypto.randomBytes(16).toString('base64');
+  const handshake =
+    'GET /api/huard/1.0/test/ws/ HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+    `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`;
+  const parse = (data) => {
+    const out = [];
+    let off = data.indexOf('\r\n\r\n');
+    if (off < 0) return out;
+    off += 4;
+    while (off + 2 <= data.length) {
+      let len = data[off + 1] & 0x7f;
+      let at = off + 2;
+      if (len === 126) {
+        if (at + 2 > data.length) break;
+        len = data.readUInt16BE(at);
+        at += 2;
+      }
+      if (at + len > data.length) break;
+      out.push({ opcode: data[off] & 0x0f, fin: (data[off] & 0x80) !== 0, payload: data.subarray(at, at + len) });
+      off = at + len;
+    }
+    return out;
+  };
+  const { data, closed } = await rawExchange(server.port, Buffer.concat([Buffer.from(handshake), ...frames]), {
+    until: until ? (buf) => until(parse(buf)) : null,
+  });
+  assert.match(data.toString('latin1'), /^HTTP\/1\.1 101 /);
+  return { frames: parse(data), closed };
+}
+
+// The status code of the server's Close frame, or null when it sent none.
+function closeCode(frames) {
+  const c = frames.find((f) => f.opcode === 0x8);
+  return c ? c.payload.readUInt16BE(0) : null;
+}
+
+test('a fragmented text message is reassembled; a Ping between fragments gets its payload back', async () => {
+  const { frames } = await rawSession(
+    [
+      clientFrame(0x1, 'frag', { fin: false }),
+      clientFrame(0x0, 'men', { fin: false }),
+      clientFrame(0x9, 'ping-42'),
+      clientFrame(0x0, 'ted é'),
+    ],
+    (fs) => fs.some((f) => f.opcode === 0x1 && f.payload.toString() === 'fragmented é')
+  );
+  const pong = frames.find((f) => f.opcode === 0xa);
+  assert.ok(pong, 'a Pong');
+  assert.equal(pong.payload.toString(), 'ping-42');
+  const texts = frames.filter((f) => f.opcode === 0x1).map((f) => f.payload.toString());
+  assert.deepEqual(texts, [INIT, 'fragmented é']);
+});
+
+test('protocol errors close with 1002, invalid UTF-8 with 1007, and the connection ends', async () => {
+  const cases = [
+    ['unmasked frame', [clientFrame(0x1, 'hi', { mask: false })], 1002],
+    ['RSV bit set', [clientFrame(0x1, 'hi', { rsv: 4 })], 1002],
+    ['continuation without a message', [clientFrame(0x0, 'hi')], 1002],
+    ['new message inside a fragmented one', [clientFrame(0x1, 'a', { fin: false }), clientFrame(0x1, 'b')], 1002],
+    ['unknown opcode', [clientFrame(0x3, 'x')], 1002],
+    ['fragmented Ping', [clientFrame(0x9, 'x', { fin: false })], 1002],
+    ['Close with a one-byte payload', [clientFrame(0x8, Buffer.from([3]))], 1002],
+    ['Close with an invalid code', [clientFrame(0x8, Buffer.from([0x03, 0xed]))], 1002], // 1005
+    ['text that is not UTF-8', [clientFrame(0x1, Buffer.from([0x61, 0xc3, 0x28]))], 1007],
+    ['a surrogate in text', [clientFrame(0x1, Buffer.from([0xed, 0xa0, 0x80]))], 1007],
+    ['Close with code 4000 is echoed', [clientFrame(0x8, Buffer.from([0x0f, 0xa0]))], 4000],
+  ];
+  for (const [what, frames, code] of cases) {
+    const res = await rawSession(frames, null);
+    assert.equal(closeCode(res.frames), code, what);
+    assert.ok(res.closed, `${what}: connection closed`);
+    assert.ok(!res.frames.some((f) => f.opcode === 0x1 && f.payload.toString() !== INIT), `${what}: nothing echoed`);
+  }
+});

@@ -58,7 +58,9 @@ void lg_conn_kill(struct lg_conn *c, const char *why)
     }
     if (c->in_wslay) {
         if (!c->kill_why) {
-            c->kill_why = why;
+            /* why may be the caller's stack buffer: keep a copy until wslay returns */
+            snprintf(c->kill_buf, sizeof(c->kill_buf), "%s", why);
+            c->kill_why = c->kill_buf;
         }
         return;
     }
@@ -67,6 +69,7 @@ void lg_conn_kill(struct lg_conn *c, const char *why)
         run->n_ready--;
     } else if (c->state != LG_C_IDLE) {
         run->n_in_setup--;
+        c->died_in_setup = 1;
     }
     if (run->n_dead < 5) {
         lg_log("member %d closed: %s", c->idx, why);
@@ -100,11 +103,34 @@ void lg_mark_ready(struct lg_conn *c)
     c->run->n_ready++;
 }
 
+void lg_conn_retry(struct lg_run *run, struct lg_conn *c)
+{
+    if (c->state != LG_C_DEAD) {
+        lg_conn_kill(c, "setup stalled");
+    }
+    if (c->state != LG_C_DEAD || c->in_wslay) {
+        return;
+    }
+    run->n_dead--;
+    run->n_started--;
+    c->setup_retries++;
+    run->setup_retries++;
+    c->kill_why = NULL;
+    c->ev_mask = 0;
+    c->step = 0;
+    c->in_len = c->in_off = c->in_cap = 0;
+    c->line_len = 0;
+    c->out_len = c->out_cap = 0;
+    lg_conn_start(run, c);
+}
+
 void lg_conn_start(struct lg_run *run, struct lg_conn *c)
 {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)run->o.port)};
     inet_pton(AF_INET, run->o.host, &sa.sin_addr);
     c->run = run;
+    c->setup_t0_ns = lg_now_ns();
+    c->died_in_setup = 0;
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     run->n_started++;
     run->n_in_setup++;

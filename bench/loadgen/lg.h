@@ -62,6 +62,10 @@ struct lg_conn {
      * delivery, so that the client is less of the measured latency. */
     int drained;
     const char *kill_why;
+    char kill_buf[96];   /* kill_why's copy when it was asked from inside wslay */
+    int64_t setup_t0_ns; /* when this member's current setup attempt started */
+    int setup_retries;   /* reconnections after a stalled or refused setup (at most 1) */
+    int died_in_setup;
     /* Bytes read before the WebSocket layer took over (HTTP response, then leftover frames
      * that arrived in the same segment as the 101, e.g. websocketd's "init"). */
     char *in;
@@ -136,6 +140,7 @@ struct lg_run {
     int n_dead;
     int n_started;
     int n_in_setup;
+    int setup_retries; /* members set up again (see lg_conn_retry) */
     int64_t t_start_ns;
     int64_t deadline_ns;
     struct lg_msg *msgs;
@@ -185,6 +190,8 @@ int lg_ws_send_text(struct lg_conn *c, const char *data, size_t len);
 void lg_conn_update_events(struct lg_conn *c);
 void lg_loop_once(struct lg_run *run, int timeout_ms);
 void lg_mark_ready(struct lg_conn *c);
+/* A member whose setup stalled or was refused starts over once on a new connection. */
+void lg_conn_retry(struct lg_run *run, struct lg_conn *c);
 /** Sends what is queued now (after the driver queued messages outside an I/O event). */
 void lg_conn_flush(struct lg_conn *c);
 /** Limit mode: appends raw bytes to the member's output (sent by lg_conn_flush). */

@@ -281,6 +281,15 @@ cell() {
   [ -z "$r" ] && { echo "-"; return; }
   case $r in RESULT*) ;; *) echo "$r"; return ;; esac
   local st; st=$(field "$r" status)
+  local retried; retried=$(field "$r" setup_retries)
+  if [ -n "$retried" ] && [ "$retried" != 0 ]; then
+    echo "$(cell_body "$row" "$r" "$st") ($retried member setups retried)"; return
+  fi
+  cell_body "$row" "$r" "$st"
+}
+
+cell_body() {
+  local row=$1 r=$2 st=$3
   case $row in
   idle) [ "$st" = ok ] && printf '%s kB/session (load %s)' "$(field "$r" rss_per_session_kb)" "$(field "$r" load)" || echo "$st" ;;
   history) [ "$st" = ok ] && printf '%s req/s (load %s)' "$(field "$r" history_rps)" "$(field "$r" load)" || echo "$st" ;;

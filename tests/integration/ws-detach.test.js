@@ -25,7 +25,11 @@ function open() {
   ws.on('error', () => {});
   ws.closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws));
+    // The test protocol greets with an init frame: wait for it, so echoes below are ours.
+    ws.once('message', (data) => {
+      assert.match(data.toString(), /"op":"init"/);
+      resolve(ws);
+    });
     ws.once('unexpected-response', (req, res) => {
       let body = '';
       res.on('data', (d) => (body += d));

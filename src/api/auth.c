@@ -25,7 +25,6 @@
 
 #include <jansson.h>
 #include <sodium.h>
-#include <utf8proc.h>
 
 #include "api/app.h"
 #include "api/auth_internal.h"
@@ -43,6 +42,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "store/store.h"
+#include "text/utf8.h"
 
 #include "base/banned.h"
 
@@ -69,27 +69,13 @@ static const struct rate_policy auth_rate_policies[] = {
 /* ---------------------------------------------------------------------------------------- */
 /* Response helpers                                                                         */
 
-static bool auth_utf8_valid(const unsigned char *s, size_t len)
-{
-    size_t off = 0;
-    while (off < len) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(s + off, (utf8proc_ssize_t)(len - off), &cp);
-        if (n <= 0) {
-            return false;
-        }
-        off += (size_t)n;
-    }
-    return true;
-}
-
 /*
  * raw as text (new, NUL-terminated, *textlen bytes): itself when it is UTF-8, else read as
  * Latin-1, each byte the code point of the same value, as WSGI servers decode headers.
  */
 static char *auth_text(const unsigned char *raw, size_t len, size_t *textlen)
 {
-    if (auth_utf8_valid(raw, len)) {
+    if (utf8_valid((const char *)raw, len, NULL)) {
         *textlen = len;
         return xstrndup((const char *)raw, len);
     }

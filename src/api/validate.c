@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <utf8proc.h>
 
 #include "base/err.h"
 #include "base/time.h"
+#include "text/utf8.h"
 #include "base/banned.h"
 
 /* jansson returns NULL only when out of memory, which Huard does not try to answer. */
@@ -164,30 +164,12 @@ static bool range_ok(const struct validate_field *f, int64_t v)
     return !((f->flags & VALIDATE_MIN) && v < f->min) && !((f->flags & VALIDATE_MAX) && v > f->max);
 }
 
-/* Counts Unicode scalar values; false when s is not valid UTF-8. */
-static bool utf8_count(const char *s, size_t len, size_t *count)
-{
-    size_t n = 0;
-    for (size_t off = 0; off < len;) {
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t r =
-            utf8proc_iterate((const utf8proc_uint8_t *)s + off, (utf8proc_ssize_t)(len - off), &cp);
-        if (r <= 0) {
-            return false;
-        }
-        off += (size_t)r;
-        n++;
-    }
-    *count = n;
-    return true;
-}
-
 /* Outcome of one row: NULL when fine, else the error to store under its name. */
 static json_t *check_string(const struct validate_field *f, const char *s, size_t len,
                             struct validate_value *v)
 {
     size_t count = 0;
-    if (!utf8_count(s, len, &count)) {
+    if (!utf8_valid(s, len, &count)) {
         return type_error(VALIDATE_STRING);
     }
     v->s = s;

@@ -49,7 +49,6 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
-#include <utf8proc.h>
 #include <wslay/wslay.h>
 
 #define LOG_MODULE "ws"
@@ -59,6 +58,7 @@
 #include "http/response.h"
 #include "http/router.h"
 #include "loop/loop.h"
+#include "text/utf8.h"
 
 #include "base/banned.h"
 
@@ -516,26 +516,6 @@ static bool close_code_valid(unsigned code)
            (code >= 3000 && code <= 4999);
 }
 
-/* utf8proc_iterate refuses overlong forms, surrogates and code points past U+10FFFF. */
-static bool utf8_valid(const uint8_t *p, size_t len)
-{
-    while (len > 0) {
-        if (*p < 0x80) {
-            p++;
-            len--;
-            continue;
-        }
-        utf8proc_int32_t cp;
-        utf8proc_ssize_t n = utf8proc_iterate(p, (utf8proc_ssize_t)len, &cp);
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* A broken peer: answer with a Close (if we have not sent one) and read no more. */
 static bool recv_fail(struct ws_session *s, uint16_t code)
 {
@@ -556,7 +536,7 @@ static bool recv_message(struct ws_session *s)
     s->msg_op = 0;
     msg[len] = '\0';
     bool ok = true;
-    if (op == WSLAY_TEXT_FRAME && !utf8_valid((const uint8_t *)msg, len)) {
+    if (op == WSLAY_TEXT_FRAME && !utf8_valid((const char *)msg, len, NULL)) {
         ok = recv_fail(s, WS_CLOSE_INVALID_DATA);
     } else if (s->closing) {
         /* We said Close: what the peer sent meanwhile is not delivered. */
@@ -603,7 +583,7 @@ static bool recv_control(struct ws_session *s, uint8_t opcode)
             code = (uint16_t)(s->ctl[0] << 8 | s->ctl[1]);
             if (!close_code_valid(code)) {
                 code = WS_CLOSE_PROTOCOL;
-            } else if (!utf8_valid(s->ctl + 2, s->ctl_len - 2u)) {
+            } else if (!utf8_valid((const char *)s->ctl + 2, s->ctl_len - 2u, NULL)) {
                 code = WS_CLOSE_INVALID_DATA;
             }
         }
